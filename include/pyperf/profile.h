@@ -1,0 +1,113 @@
+/* profile: aggregated attribution data, independent of how it was collected.
+ *
+ * The collector feeds resolved samples in (a stack of functions with the
+ * sampled line in each, innermost first); reports read unique stacks and
+ * per-function / per-line sums out.  Data flows one way: nothing here
+ * knows about rings, agents or output formats. */
+#ifndef PYPERF_PROFILE_H
+#define PYPERF_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PP_PROFILE_MAX_EVENTS 16
+
+/* Special function ids, shown as "<...>" rows. */
+enum {
+	PP_FUNC_UNRESOLVED = 0, /* "<unresolved code>": code object died unresolved */
+	PP_FUNC_TRUNCATED  = 1, /* "<truncated>": stack deeper than the depth limit */
+	PP_FUNC_NATIVE     = 2, /* "<native>": thread with no Python frame */
+	PP_FUNC_FIRST_USER = 3,
+};
+
+struct pp_func {
+	char *qualname;
+	char *file;
+	int firstline;
+};
+
+struct pp_frame {
+	uint32_t func;  /* index into profile->funcs */
+	int32_t line;   /* sampled source line, 0 when unknown */
+};
+
+struct pp_stack {
+	uint32_t pid, tid;     /* 0 when merged away */
+	uint32_t nframes;
+	struct pp_frame *frames;                /* innermost first */
+	uint64_t samples[PP_PROFILE_MAX_EVENTS];
+};
+
+struct pp_sampled_event {
+	char name[256];
+	uint64_t period;     /* events (or ns for clocks) per sample */
+	uint64_t samples;    /* samples recorded */
+	double total;        /* counted total to scale to, 0 when unknown */
+};
+
+struct pp_process {
+	uint32_t pid;
+	char *command;
+};
+
+struct pp_profile {
+	struct pp_sampled_event ev[PP_PROFILE_MAX_EVENTS];
+	size_t nevents;
+
+	struct pp_func *funcs;
+	size_t nfuncs, funcs_cap;
+	void *func_index;       /* hash: (qualname, file, firstline) -> id */
+
+	struct pp_stack *stacks;
+	size_t nstacks, stacks_cap;
+	void *stack_index;      /* hash: (pid, tid, frames) -> stack */
+
+	struct pp_process *procs;
+	size_t nprocs, procs_cap;
+
+	uint64_t dropped;       /* samples lost anywhere, for the footer */
+	uint64_t truncated;     /* stacks cut at the depth limit */
+	uint64_t unresolved;    /* frames whose code object was not resolved */
+};
+
+int pp_profile__init(struct pp_profile *p);
+void pp_profile__free(struct pp_profile *p);
+
+/* Adds a sampled event; returns its index or -ENOSPC. */
+int pp_profile__add_event(struct pp_profile *p, const char *name, uint64_t period);
+
+/* Interns a function; returns its id (>= PP_FUNC_FIRST_USER) or -ENOMEM. */
+int64_t pp_profile__intern_func(struct pp_profile *p, const char *qualname,
+				const char *file, int firstline);
+
+/* Adds N samples of EVENT for the stack FRAMES[0..nframes) (innermost
+ * first). 0 or -ENOMEM. */
+int pp_profile__add_sample(struct pp_profile *p, int event, uint32_t pid,
+			   uint32_t tid, const struct pp_frame *frames,
+			   size_t nframes, uint64_t n);
+
+/* Records the command line of a process seen in the samples. */
+int pp_profile__add_process(struct pp_profile *p, uint32_t pid, const char *command);
+
+/* Per-function or per-line sums, computed from the stacks. */
+struct pp_func_sum {
+	uint32_t func;
+	int32_t line;                             /* 0 for per-function rows */
+	uint32_t pid, tid;                        /* with split options, else 0 */
+	uint64_t self[PP_PROFILE_MAX_EVENTS];     /* samples as innermost frame */
+	uint64_t total[PP_PROFILE_MAX_EVENTS];    /* samples anywhere on stack */
+};
+
+enum {
+	PP_SUM_LINES       = 1 << 0, /* one row per (function, line) */
+	PP_SUM_PER_THREAD  = 1 << 1,
+	PP_SUM_PER_PROCESS = 1 << 2,
+};
+
+/* Fills *OUT with a malloc'd array of sums sorted by self samples of
+ * SORT_EVENT, descending.  Returns the count or -ENOMEM. */
+ssize_t pp_profile__sum(const struct pp_profile *p, unsigned flags,
+			int sort_event, struct pp_func_sum **out);
+
+#endif

@@ -1,0 +1,82 @@
+/* report: everything the user reads, in perf stat's formats.
+ *
+ * One ops table per output format (text, CSV, JSON) so that they stay in
+ * step (STYLE.md).  The report never calls back into the collector: it
+ * reads a finished pp_report_data and writes to a FILE. */
+#ifndef PYPERF_REPORT_H
+#define PYPERF_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pyperf/counter.h"
+#include "pyperf/profile.h"
+
+/* One counted event, over all runs of -r N. */
+struct pp_stat_row {
+	const char *name;        /* as typed: "task-clock", "cycles:u" */
+	const char *unit;        /* "msec" for clocks, else "" */
+	uint32_t type;           /* perf_event_attr.type, for the # metrics */
+	uint64_t config;         /* perf_event_attr.config */
+	enum pp_count_status status;
+	double value;            /* scaled, mean over runs (ns for clocks) */
+	double stddev;           /* standard deviation of value over runs */
+	uint64_t enabled;        /* time_enabled, mean over runs (ns) */
+	uint64_t running;        /* time_running, mean over runs (ns) */
+};
+
+struct pp_report_data {
+	const char *command;     /* "python3 script.py a b", as perf quotes it */
+	int runs;                /* -r N; 1 by default */
+
+	struct pp_stat_row *rows;
+	size_t nrows;
+
+	double elapsed_s;        /* wall time, mean over runs */
+	double elapsed_stddev_s; /* over runs (runs > 1) */
+	double user_s, sys_s;    /* rusage of the target (printed when runs == 1) */
+
+	/* Attribution; NULL when nothing was sampled. */
+	const struct pp_profile *profile;
+	const char *interpreter;  /* "CPython 3.12.1 (/usr/bin/python3.12)", or NULL */
+	const char *attribution_note; /* one line why attribution is missing, or NULL */
+};
+
+struct pp_report_options {
+	const char *sep;         /* -x SEP; NULL for text */
+	int json;                /* -j */
+	int top;                 /* rows per table; 0 = all */
+	int lines;               /* --lines */
+	int sort_event;          /* index into profile->ev */
+	unsigned sum_flags;      /* PP_SUM_PER_THREAD | PP_SUM_PER_PROCESS */
+	int color;               /* text only: colour escapes */
+	const char *cwd;         /* paths print relative to it when shorter */
+};
+
+struct pp_report;
+
+struct pp_report_ops {
+	void (*begin)(struct pp_report *r);
+	void (*counter)(struct pp_report *r, const struct pp_stat_row *row);
+	void (*function)(struct pp_report *r, const struct pp_func_sum *sum);
+	void (*end)(struct pp_report *r);
+};
+
+struct pp_report {
+	FILE *out;
+	const struct pp_report_data *data;
+	const struct pp_report_options *opt;
+	const struct pp_report_ops *ops;
+	void *priv;              /* the format's own state */
+};
+
+extern const struct pp_report_ops pp_report_text_ops;
+extern const struct pp_report_ops pp_report_csv_ops;
+extern const struct pp_report_ops pp_report_json_ops;
+
+/* Writes the whole report (totals, then per-function tables) to OUT in
+ * the format OPT selects.  0 or -errno. */
+int pp_report__write(FILE *out, const struct pp_report_data *data,
+		     const struct pp_report_options *opt);
+
+#endif
