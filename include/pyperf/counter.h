@@ -60,4 +60,12 @@ int pp_counter__read(struct pp_counter *c);
 
 void pp_counter__close(struct pp_counter *c);
 
+/* Opens ATTR on the calling process user-only, then closes it: tells
+ * whether this machine can count (or sample) the event. 0 or -errno. */
+int pp_counter__probe(const struct perf_event_attr *attr, const struct pp_sysops *ops);
+
+/* Whether a perf_event_open errno means "this machine has no such event"
+ * (printed <not supported>) rather than a refusal or a resource limit. */
+int pp_counter__errno_unsupported(int err);
+
 #endif
