@@ -1,1 +1,1041 @@
-/* placeholder: being written */
+/* cli: option parsing, target resolution, runs, and the report's
+ * destination.  Everything the user reads that is not the report itself
+ * (errors, hints) is printed from here, on stderr, prefixed
+ * "pyperf-stat: ". */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pp_config.h"
+#include "pyperf/cli.h"
+#include "pyperf/collect.h"
+#include "pyperf/counter.h"
+#include "pyperf/events.h"
+#include "pyperf/launcher.h"
+#include "pyperf/log.h"
+#include "pyperf/profile.h"
+#include "pyperf/report.h"
+
+/* Default sampling rate: see docs/design.md ("Sampling rate") for the
+ * measurement behind it. */
+#define DEFAULT_FREQ_HZ 1000
+#define DEFAULT_DEPTH 128
+#define DEFAULT_TOP 20
+
+/* Nominal events per second used to turn -F HZ into a fixed period for
+ * counting (non-clock) events: fixed periods keep "samples x period" an
+ * unbiased estimate, which the kernel's frequency mode would not. */
+#define NOMINAL_EVENTS_PER_SEC 3e9
+
+struct options {
+	struct pp_evlist events;
+	int events_given;
+	const char *sep;
+	int json;
+	int repeat;
+	const char *output;
+	long freq;
+	uint64_t period;
+	const char *python;
+	int top;
+	const char *sort;
+	int lines;
+	int per_thread;
+	int per_process;
+	int no_attribution;
+	int depth;
+	int signal_fallback;
+	int color;           /* -1 auto */
+	int verbose;
+};
+
+static int verbose;
+
+static void die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void die_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pyperf-stat: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void log_to_stderr(enum pp_log_level level, const char *msg, void *ctx)
+{
+	(void)ctx;
+	if (level == PP_LOG_DEBUG && verbose < 2)
+		return;
+	if (level == PP_LOG_INFO && verbose < 1)
+		return;
+	fprintf(stderr, "pyperf-stat: %s%s\n",
+		level == PP_LOG_ERROR ? "error: " :
+		level == PP_LOG_WARN ? "warning: " : "", msg);
+}
+
+static const char usage_text[] =
+"Usage: pyperf-stat [options] [--] SCRIPT.py [ARGS...]\n"
+"       pyperf-stat [options] -- COMMAND [ARGS...]\n"
+"       pyperf-stat list\n"
+"       pyperf-stat --check\n"
+"\n"
+"Runs a Python script (with python3 from PATH, --python, or its #! line)\n"
+"or any command, and prints perf stat's counter totals followed by the\n"
+"same counters per Python function.  The report goes to stderr.\n"
+"\n"
+"Counting (as perf stat):\n"
+"  -e, --event EVENTS        events to count, comma separated, repeatable:\n"
+"                            perf names (cycles, task-clock, cache-misses:u,\n"
+"                            {cycles,instructions}, r00c0, pmu/config=../)\n"
+"                            or libpfm4 names (INST_RETIRED:ANY_P)\n"
+"  -r, --repeat N            run N times; print mean and ( +- x.xx% )\n"
+"  -x, --field-separator SEP CSV output with SEP between fields\n"
+"  -j, --json                one JSON object per line\n"
+"  -o, --output FILE         write the report to FILE instead of stderr\n"
+"\n"
+"Attribution (per Python function and line):\n"
+"  -F, --freq HZ             samples per second of each sampled event\n"
+"                            (default 1000)\n"
+"  -c, --count PERIOD        sample every PERIOD events (ns for clocks)\n"
+"      --top N               functions shown (default 20, 0 = all)\n"
+"      --sort EVENT          sort by this sampled event (default: the first)\n"
+"      --lines               break each function down by source line\n"
+"      --per-thread          one row per function and thread\n"
+"      --per-process         one row per function and process\n"
+"      --depth N             Python frames kept per sample (default 128)\n"
+"      --no-attribution      count totals only; do not load the agent\n"
+"      --signal-fallback     use per-thread F_SETOWN_EX signals instead of\n"
+"                            sigtrap (what kernels before 5.13 need)\n"
+"\n"
+"Other:\n"
+"      --python PATH         interpreter for SCRIPT (default: python3 on PATH)\n"
+"      --color WHEN          auto, always or never (NO_COLOR is honoured)\n"
+"      --check               diagnose this machine and exit\n"
+"  -v, --verbose             say more about what happens (twice: debug)\n"
+"  -h, --help                show this help and exit\n"
+"  -V, --version             show the version and exit\n"
+"\n"
+"Commands:\n"
+"  list                      list the events this machine knows\n"
+"\n"
+"Exit status: the target's own, 128+N when it died of signal N, 2 on a\n"
+"usage error, 126/127 when the target cannot be run.\n"
+"See pyperf-stat(1) and docs/ for more.\n";
+
+enum {
+	OPT_PYTHON = 1000,
+	OPT_TOP,
+	OPT_SORT,
+	OPT_LINES,
+	OPT_PER_THREAD,
+	OPT_PER_PROCESS,
+	OPT_DEPTH,
+	OPT_NO_ATTRIBUTION,
+	OPT_SIGNAL_FALLBACK,
+	OPT_COLOR,
+	OPT_CHECK,
+};
+
+static const struct option long_options[] = {
+	{ "event", required_argument, NULL, 'e' },
+	{ "repeat", required_argument, NULL, 'r' },
+	{ "field-separator", required_argument, NULL, 'x' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "freq", required_argument, NULL, 'F' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "python", required_argument, NULL, OPT_PYTHON },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "lines", no_argument, NULL, OPT_LINES },
+	{ "per-thread", no_argument, NULL, OPT_PER_THREAD },
+	{ "per-process", no_argument, NULL, OPT_PER_PROCESS },
+	{ "depth", required_argument, NULL, OPT_DEPTH },
+	{ "no-attribution", no_argument, NULL, OPT_NO_ATTRIBUTION },
+	{ "signal-fallback", no_argument, NULL, OPT_SIGNAL_FALLBACK },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "colour", required_argument, NULL, OPT_COLOR },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Parses a whole decimal number in [min, max]; 0 or -EINVAL. */
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int bad_number(const char *opt, const char *val, const char *what)
+{
+	die_msg("invalid %s '%s': expected %s", opt, val, what);
+	return PP_EXIT_USAGE;
+}
+
+/* ---- locating things ---- */
+
+static char exe_dir[PATH_MAX];
+
+static const char *self_dir(void)
+{
+	ssize_t n;
+	char *slash;
+
+	if (exe_dir[0])
+		return exe_dir;
+	n = readlink("/proc/self/exe", exe_dir, sizeof(exe_dir) - 1);
+	if (n <= 0)
+		return NULL;
+	exe_dir[n] = 0;
+	slash = strrchr(exe_dir, '/');
+	if (slash)
+		*slash = 0;
+	return exe_dir;
+}
+
+static int has_agent(const char *dir)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/libpyperf-agent.so", dir) >= (int)sizeof(path))
+		return 0;
+	if (access(path, R_OK) != 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/bootstrap/sitecustomize.py", dir);
+	return access(path, R_OK) == 0;
+}
+
+/* The agent's directory: $PYPERF_AGENT_DIR, else beside the binary in a
+ * build tree (src/agent/), else the configured install libdir, else the
+ * libdir relative to the binary (a relocated prefix, a wheel). */
+const char *pp_cli_agent_dir(void)
+{
+	static char found[PATH_MAX];
+	static const char *const rel[] = { "agent", "../lib/pyperf-stat",
+		"../lib/x86_64-linux-gnu/pyperf-stat", "../lib64/pyperf-stat" };
+	const char *env = getenv("PYPERF_AGENT_DIR");
+	const char *dir = self_dir();
+	size_t i;
+
+	if (env && *env)
+		return has_agent(env) ? env : NULL;
+	if (found[0])
+		return found;
+	for (i = 0; dir && i < sizeof(rel) / sizeof(rel[0]); i++) {
+		if (i == 1 && has_agent(PP_LIBDIR) &&
+		    (size_t)snprintf(found, sizeof(found), "%s", PP_LIBDIR) < sizeof(found))
+			return found;
+		if ((size_t)snprintf(found, sizeof(found), "%s/%s", dir, rel[i]) < sizeof(found) &&
+		    has_agent(found))
+			return found;
+	}
+	found[0] = 0;
+	return NULL;
+}
+
+/* Looks NAME up in PATH like execvp would; returns a malloc'd path. */
+static char *which(const char *name)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+	const char *p, *colon;
+
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0 ? strdup(name) : NULL;
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; ; p = colon + 1) {
+		size_t len;
+		struct stat st;
+
+		colon = strchr(p, ':');
+		len = colon ? (size_t)(colon - p) : strlen(p);
+		if (snprintf(buf, sizeof(buf), "%.*s/%s", (int)len,
+			     len ? p : ".", name) < (int)sizeof(buf) &&
+		    access(buf, X_OK) == 0 && stat(buf, &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			return strdup(buf);
+		if (!colon)
+			return NULL;
+	}
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static int has_shebang(const char *path)
+{
+	char buf[2];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, 2);
+	close(fd);
+	return n == 2 && buf[0] == '#' && buf[1] == '!';
+}
+
+/* Builds the argv to exec from the user's positional arguments.
+ * Returns 0 or an exit status after printing why. */
+static int resolve_target(const struct options *o, int argc, char **argv,
+			  int after_dashdash, char ***out_argv)
+{
+	const char *t = argv[0];
+	struct stat st;
+	char **av;
+	int i, script;
+
+	(void)after_dashdash;
+	/* A name without a slash that is no file here is a command from
+	 * PATH ("-- python3.12 -m mod"); anything that is a file, or looks
+	 * like a script, is a script. */
+	script = o->python || ends_with(t, ".py") ||
+		 (stat(t, &st) == 0 && S_ISREG(st.st_mode)) ||
+		 (strchr(t, '/') && !(stat(t, &st) == 0 && S_ISDIR(st.st_mode)));
+	if (!script) {
+		av = calloc((size_t)argc + 1, sizeof(*av));
+		if (!av)
+			return 1;
+		for (i = 0; i < argc; i++)
+			av[i] = argv[i];
+		*out_argv = av;
+		return 0;
+	}
+
+	if (stat(t, &st) != 0) {
+		die_msg("cannot open script '%s': %s", t, strerror(errno));
+		return PP_EXIT_USAGE;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		die_msg("'%s' is a directory: give a script or, after --, a command", t);
+		return PP_EXIT_USAGE;
+	}
+	if (access(t, R_OK) != 0) {
+		die_msg("cannot read script '%s': %s (check its permissions)",
+			t, strerror(errno));
+		return PP_EXIT_USAGE;
+	}
+
+	/* An executable script with a #! line runs the way the kernel would
+	 * run it, with the interpreter it names. */
+	if (!o->python && access(t, X_OK) == 0 && has_shebang(t)) {
+		av = calloc((size_t)argc + 2, sizeof(*av));
+		if (!av)
+			return 1;
+		av[0] = strchr(t, '/') ? (char *)t : NULL;
+		if (!av[0]) {
+			/* execvp would search PATH for a bare name */
+			static char dot[PATH_MAX];
+
+			snprintf(dot, sizeof(dot), "./%s", t);
+			av[0] = dot;
+		}
+		for (i = 1; i < argc; i++)
+			av[i] = argv[i];
+		*out_argv = av;
+		return 0;
+	}
+
+	{
+		const char *py = o->python ? o->python : "python3";
+		char *found = which(py);
+
+		if (!found) {
+			if (o->python)
+				die_msg("interpreter '%s' not found or not executable", py);
+			else
+				die_msg("python3 not found on PATH: install Python 3 "
+					"or give one with --python PATH");
+			return PP_EXIT_NOT_FOUND;
+		}
+		free(found);
+		av = calloc((size_t)argc + 2, sizeof(*av));
+		if (!av)
+			return 1;
+		av[0] = (char *)py;
+		for (i = 0; i < argc; i++)
+			av[i + 1] = argv[i];
+		*out_argv = av;
+	}
+	return 0;
+}
+
+static char *join_argv(char *const *av)
+{
+	size_t len = 1, i;
+	char *s;
+
+	for (i = 0; av[i]; i++)
+		len += strlen(av[i]) + 1;
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = 0;
+	for (i = 0; av[i]; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, av[i]);
+	}
+	return s;
+}
+
+/* ---- sampling set-up ---- */
+
+static int is_clock(const struct perf_event_attr *a)
+{
+	return a->type == PERF_TYPE_SOFTWARE &&
+	       (a->config == PERF_COUNT_SW_TASK_CLOCK ||
+		a->config == PERF_COUNT_SW_CPU_CLOCK);
+}
+
+/* Events that make no sense to sample for attribution. */
+static int samplable(const struct perf_event_attr *a)
+{
+	if (a->type != PERF_TYPE_SOFTWARE)
+		return 1;
+	switch (a->config) {
+	case PERF_COUNT_SW_DUMMY:
+	case PERF_COUNT_SW_CPU_MIGRATIONS:
+	case PERF_COUNT_SW_CONTEXT_SWITCHES:
+		return 0;
+	}
+	return 1;
+}
+
+static uint64_t default_period(const struct options *o, const struct pp_event *ev)
+{
+	long hz = o->freq ? o->freq : DEFAULT_FREQ_HZ;
+
+	if (ev->period)
+		return ev->period;
+	if (o->period)
+		return o->period;
+	if (is_clock(&ev->attr))
+		return (uint64_t)(1e9 / (double)hz);
+	if (ev->attr.type == PERF_TYPE_SOFTWARE)
+		return 100; /* page faults and friends: rare events */
+	if (ev->attr.type == PERF_TYPE_HARDWARE &&
+	    (ev->attr.config == PERF_COUNT_HW_CACHE_MISSES ||
+	     ev->attr.config == PERF_COUNT_HW_BRANCH_MISSES))
+		return (uint64_t)(NOMINAL_EVENTS_PER_SEC / 1000.0 / (double)hz) + 1;
+	if (ev->attr.type == PERF_TYPE_HW_CACHE)
+		return (uint64_t)(NOMINAL_EVENTS_PER_SEC / 100.0 / (double)hz) + 1;
+	return (uint64_t)(NOMINAL_EVENTS_PER_SEC / (double)hz);
+}
+
+/* Picks the events to sample: those of -e that can be sampled, or by
+ * default task-clock plus cycles, instructions and cache-misses where
+ * this machine has them.  Returns how many were put in OUT. */
+static size_t pick_sampled(const struct options *o, struct pp_event *out,
+			   size_t max, size_t *count_index)
+{
+	static const char *const wanted[] = { "task-clock", "cycles",
+		"instructions", "cache-misses" };
+	size_t n = 0, i, w;
+
+	for (i = 0; i < o->events.n && n < max; i++) {
+		const struct pp_event *ev = &o->events.ev[i];
+		int want = 0;
+
+		if (o->events_given) {
+			want = samplable(&ev->attr);
+		} else {
+			for (w = 0; w < sizeof(wanted) / sizeof(wanted[0]); w++)
+				if (!strcmp(ev->name, wanted[w]))
+					want = 1;
+		}
+		if (!want || pp_counter__probe(&ev->attr, NULL) < 0)
+			continue;
+		out[n] = *ev;
+		out[n].attr.sample_period = default_period(o, ev);
+		out[n].period = out[n].attr.sample_period;
+		count_index[n] = i;
+		n++;
+	}
+	return n;
+}
+
+/* ---- statistics over runs ---- */
+
+struct run_stats {
+	double *sum, *sumsq, *ena, *run;
+	int *status;
+	double el_sum, el_sumsq, user, sys;
+	int runs;
+};
+
+static void stats_add(struct run_stats *s, const struct pp_launch_result *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct pp_count *k = r->counter.count ? &r->counter.count[i] : NULL;
+		int st = k ? (int)k->status : PP_COUNT_NOT_SUPPORTED;
+
+		/* A counter that failed in any run reports that. */
+		if (st > s->status[i])
+			s->status[i] = st;
+		if (!k || k->status != PP_COUNT_OK)
+			continue;
+		s->sum[i] += k->scaled;
+		s->sumsq[i] += k->scaled * k->scaled;
+		s->ena[i] += (double)k->enabled;
+		s->run[i] += (double)k->running;
+	}
+	s->el_sum += r->elapsed_s;
+	s->el_sumsq += r->elapsed_s * r->elapsed_s;
+	s->user = (double)r->ru.ru_utime.tv_sec + r->ru.ru_utime.tv_usec / 1e6;
+	s->sys = (double)r->ru.ru_stime.tv_sec + r->ru.ru_stime.tv_usec / 1e6;
+	s->runs++;
+}
+
+static double sample_stddev(double sum, double sumsq, int n)
+{
+	double mean, var;
+
+	if (n < 2)
+		return 0;
+	mean = sum / n;
+	var = (sumsq - n * mean * mean) / (n - 1);
+	return var > 0 ? sqrt(var) : 0;
+}
+
+/* ---- output ---- */
+
+/* Opens -o FILE's temporary sibling; the report is renamed into place
+ * only when complete, so a reader never sees half a report. */
+static FILE *open_output(const char *path, char **tmp)
+{
+	size_t len = strlen(path) + 16;
+	int fd;
+	FILE *f;
+
+	*tmp = malloc(len);
+	if (!*tmp)
+		return NULL;
+	snprintf(*tmp, len, "%s.XXXXXX", path);
+	fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0) {
+		free(*tmp);
+		*tmp = NULL;
+		return NULL;
+	}
+	fchmod(fd, 0644 & ~umask(umask(0)));
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return f;
+}
+
+static int write_report(const struct options *o, const struct pp_report_data *d)
+{
+	struct pp_report_options ro = { 0 };
+	char cwd[PATH_MAX];
+	char *tmp = NULL;
+	FILE *out = stderr;
+	int ret, i;
+
+	ro.sep = o->sep;
+	ro.json = o->json;
+	ro.top = o->top;
+	ro.lines = o->lines;
+	ro.sum_flags = (o->per_thread ? PP_SUM_PER_THREAD : 0) |
+		       (o->per_process ? PP_SUM_PER_PROCESS : 0);
+	ro.cwd = getcwd(cwd, sizeof(cwd)) ? cwd : NULL;
+	ro.sort_event = 0;
+	if (o->sort && d->profile) {
+		for (i = 0; i < (int)d->profile->nevents; i++)
+			if (!strcmp(d->profile->ev[i].name, o->sort))
+				ro.sort_event = i;
+	}
+	if (o->output) {
+		out = open_output(o->output, &tmp);
+		if (!out) {
+			die_msg("cannot write '%s': %s", o->output, strerror(errno));
+			return -errno;
+		}
+	}
+	ro.color = o->color >= 0 ? o->color :
+		   (!o->sep && !o->json && isatty(fileno(out)) && !getenv("NO_COLOR"));
+	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
+		ro.color = 0;
+
+	ret = pp_report__write(out, d, &ro);
+	if (tmp) {
+		if (fflush(out) != 0 || fsync(fileno(out)) != 0)
+			ret = -errno;
+		if (fclose(out) != 0 && !ret)
+			ret = -errno;
+		if (!ret && rename(tmp, o->output) != 0)
+			ret = -errno;
+		if (ret) {
+			die_msg("cannot write '%s': %s", o->output, strerror(-ret));
+			unlink(tmp);
+		}
+		free(tmp);
+	} else {
+		fflush(out);
+	}
+	return ret;
+}
+
+/* ---- subcommands ---- */
+
+static void list_one(const char *name, const char *category, const char *desc,
+		     void *ctx)
+{
+	const char **last = ctx;
+
+	if (!*last || strcmp(*last, category)) {
+		printf("\n%s:\n", category);
+		*last = category;
+	}
+	if (desc && *desc)
+		printf("  %-40s %s\n", name, desc);
+	else
+		printf("  %s\n", name);
+}
+
+static int cmd_list(void)
+{
+	const char *last = NULL;
+	int ret;
+
+	pp_events__init();
+	ret = pp_events__foreach(list_one, &last);
+	if (ret < 0) {
+		die_msg("cannot list events: %s", strerror(-ret));
+		return 1;
+	}
+	printf("\nEvents marked here may still be <not supported> by this "
+	       "machine's PMU: see pyperf-stat --check.\n");
+	return 0;
+}
+
+/* ---- the main command ---- */
+
+static int parse_options(struct options *o, int argc, char **argv, int *first_pos)
+{
+	char err[512];
+	long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->repeat = 1;
+	o->top = DEFAULT_TOP;
+	o->depth = DEFAULT_DEPTH;
+	o->color = -1;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+e:r:x:jo:F:c:vhV", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			if (pp_evlist__parse(&o->events, optarg, err, sizeof(err)) < 0) {
+				die_msg("%s", err);
+				return PP_EXIT_USAGE;
+			}
+			o->events_given = 1;
+			break;
+		case 'r':
+			if (parse_long(optarg, 1, 100000, &v) < 0)
+				return bad_number("--repeat", optarg, "a number of runs >= 1");
+			o->repeat = (int)v;
+			break;
+		case 'x':
+			if (!*optarg) {
+				die_msg("-x needs a non-empty separator");
+				return PP_EXIT_USAGE;
+			}
+			o->sep = optarg;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'F':
+			if (parse_long(optarg, 1, 100000, &v) < 0)
+				return bad_number("--freq", optarg, "samples per second, 1 to 100000");
+			o->freq = v;
+			break;
+		case 'c':
+			if (parse_long(optarg, 1, LONG_MAX, &v) < 0)
+				return bad_number("--count", optarg, "a period >= 1");
+			o->period = (uint64_t)v;
+			break;
+		case OPT_PYTHON:
+			o->python = optarg;
+			break;
+		case OPT_TOP:
+			if (parse_long(optarg, 0, INT_MAX, &v) < 0)
+				return bad_number("--top", optarg, "a number of rows (0 = all)");
+			o->top = (int)v;
+			break;
+		case OPT_SORT:
+			o->sort = optarg;
+			break;
+		case OPT_LINES:
+			o->lines = 1;
+			break;
+		case OPT_PER_THREAD:
+			o->per_thread = 1;
+			break;
+		case OPT_PER_PROCESS:
+			o->per_process = 1;
+			break;
+		case OPT_DEPTH:
+			if (parse_long(optarg, 1, 1024, &v) < 0)
+				return bad_number("--depth", optarg, "1 to 1024 frames");
+			o->depth = (int)v;
+			break;
+		case OPT_NO_ATTRIBUTION:
+			o->no_attribution = 1;
+			break;
+		case OPT_SIGNAL_FALLBACK:
+			o->signal_fallback = 1;
+			break;
+		case OPT_COLOR:
+			if (!strcmp(optarg, "always"))
+				o->color = 1;
+			else if (!strcmp(optarg, "never"))
+				o->color = 0;
+			else if (!strcmp(optarg, "auto"))
+				o->color = -1;
+			else {
+				die_msg("invalid --color '%s': expected auto, always or never", optarg);
+				return PP_EXIT_USAGE;
+			}
+			break;
+		case OPT_CHECK:
+			*first_pos = -1;
+			return 0;
+		case 'v':
+			o->verbose++;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			*first_pos = -2;
+			return 0;
+		case 'V':
+			printf("pyperf-stat %s\n", PP_VERSION);
+			*first_pos = -2;
+			return 0;
+		case '?':
+		default:
+			if (optopt && optopt < 256 && strchr("erxoFc", optopt))
+				die_msg("option -%c needs an argument", optopt);
+			else if (optopt)
+				die_msg("unknown option -%c", optopt);
+			else
+				die_msg("unknown or incomplete option '%s'", argv[optind - 1]);
+			fputs("Try 'pyperf-stat --help'.\n", stderr);
+			return PP_EXIT_USAGE;
+		}
+	}
+	if (o->sep && o->json) {
+		die_msg("-x and -j choose different formats: give one of them");
+		return PP_EXIT_USAGE;
+	}
+	*first_pos = optind;
+	return 0;
+}
+
+/* Explains the rows that print <not supported>, once. */
+static void hint_unsupported(const struct options *o, const struct run_stats *s,
+			     int counter_errno, int user_only)
+{
+	size_t i, hw_missing = 0;
+
+	if (o->sep || o->json)
+		return; /* don't break parsers reading stderr */
+	if (counter_errno == EACCES) {
+		die_msg("the kernel refused every counter (perf_event_paranoid is "
+			"too strict for this user): run 'sysctl kernel.perf_event_paranoid=2' "
+			"as root, or see 'pyperf-stat --check'");
+		return;
+	}
+	for (i = 0; i < o->events.n; i++) {
+		uint32_t t = o->events.ev[i].attr.type;
+
+		if (s->status[i] == PP_COUNT_NOT_SUPPORTED && t != PERF_TYPE_SOFTWARE)
+			hw_missing++;
+	}
+	if (hw_missing)
+		fprintf(stderr, "pyperf-stat: %zu hardware event%s <not supported>: this "
+			"machine exposes no hardware PMU (typical of virtual machines); "
+			"software events still count. 'pyperf-stat --check' tells more.\n",
+			hw_missing, hw_missing == 1 ? " is" : "s are");
+	if (user_only)
+		fprintf(stderr, "pyperf-stat: counting user space only "
+			"(perf_event_paranoid forbids kernel counting for this user).\n");
+}
+
+static int run_stat(struct options *o, char **target_argv)
+{
+	struct pp_event sampled[PP_PROFILE_MAX_EVENTS];
+	size_t count_index[PP_PROFILE_MAX_EVENTS];
+	struct pp_collect_config cc = { 0 };
+	struct pp_collect *collect = NULL;
+	struct pp_profile profile;
+	struct run_stats st = { 0 };
+	struct pp_report_data d = { 0 };
+	struct pp_stat_row *rows = NULL;
+	struct pp_launch_result res;
+	char *command = NULL;
+	const char *agent_dir = NULL;
+	int have_profile = 0, exit_code = 0, counter_errno = 0, user_only = 0;
+	int ran = 0, r, ret;
+	size_t nsampled = 0, i;
+	char interp[256];
+
+	memset(&profile, 0, sizeof(profile));
+	if (pp_profile__init(&profile) < 0)
+		goto nomem;
+	have_profile = 1;
+
+	if (!o->no_attribution) {
+		agent_dir = pp_cli_agent_dir();
+		if (!agent_dir)
+			die_msg("warning: the attribution agent (libpyperf-agent.so) was not "
+				"found next to pyperf-stat or in %s: counting totals only "
+				"(set PYPERF_AGENT_DIR, or reinstall)", PP_LIBDIR);
+	}
+	if (agent_dir) {
+		nsampled = pick_sampled(o, sampled, PP_PROFILE_MAX_EVENTS, count_index);
+		cc.agent_dir = agent_dir;
+		cc.events = sampled;
+		cc.nevents = nsampled;
+		cc.depth_limit = o->depth;
+		cc.signal_fallback = o->signal_fallback;
+		cc.user_only = geteuid() != 0;
+		if (nsampled) {
+			ret = pp_collect__prepare(&collect, &cc);
+			if (ret < 0) {
+				die_msg("warning: cannot prepare attribution (%s): counting "
+					"totals only", strerror(-ret));
+				collect = NULL;
+			}
+		}
+	}
+
+	st.sum = calloc(o->events.n + 1, sizeof(double));
+	st.sumsq = calloc(o->events.n + 1, sizeof(double));
+	st.ena = calloc(o->events.n + 1, sizeof(double));
+	st.run = calloc(o->events.n + 1, sizeof(double));
+	st.status = calloc(o->events.n + 1, sizeof(int));
+	rows = calloc(o->events.n + 1, sizeof(*rows));
+	command = join_argv(target_argv);
+	if (!st.sum || !st.sumsq || !st.ena || !st.run || !st.status || !rows || !command)
+		goto nomem;
+
+	for (r = 0; r < o->repeat; r++) {
+		struct pp_launch l = {
+			.argv = target_argv,
+			.extra_env = collect ? pp_collect__env(collect) : NULL,
+			.evlist = &o->events,
+			.collect = collect,
+			.profile = &profile,
+		};
+
+		ret = pp_launch__run(&l, &res);
+		if (ret < 0) {
+			if (res.counter_errno == EMFILE || res.counter_errno == ENFILE)
+				die_msg("too many open files to open %zu counters: raise "
+					"the limit (ulimit -n) or count fewer events with -e",
+					o->events.n);
+			else
+				die_msg("cannot start the target: %s", strerror(-ret));
+			pp_launch_result__free(&res);
+			exit_code = 1;
+			goto out;
+		}
+		if (res.exec_errno) {
+			int e = res.exec_errno;
+
+			if (e == ENOENT)
+				die_msg("cannot run '%s': command not found", target_argv[0]);
+			else
+				die_msg("cannot run '%s': %s%s", target_argv[0], strerror(e),
+					e == EACCES ? " (is it executable? for a script, "
+					"try pyperf-stat SCRIPT.py)" : "");
+			pp_launch_result__free(&res);
+			exit_code = e == ENOENT ? PP_EXIT_NOT_FOUND : PP_EXIT_NOT_EXEC;
+			goto out;
+		}
+		stats_add(&st, &res, o->events.n);
+		if (res.counter_errno)
+			counter_errno = res.counter_errno;
+		if (res.counter.user_only)
+			user_only = 1;
+		exit_code = pp_launch__exit_code(res.wait_status);
+		if (res.forwarded_signal && verbose)
+			die_msg("forwarded signal %d to the target", res.forwarded_signal);
+		if (WIFSIGNALED(res.wait_status) && o->repeat > 1) {
+			/* perf stat stops repeating when the workload dies */
+			pp_launch_result__free(&res);
+			ran++;
+			break;
+		}
+		pp_launch_result__free(&res);
+		ran++;
+	}
+
+	for (i = 0; i < o->events.n; i++) {
+		const struct pp_event *ev = &o->events.ev[i];
+		struct pp_stat_row *row = &rows[i];
+		int nok = st.runs;
+
+		row->name = ev->name;
+		row->unit = ev->unit ? ev->unit : "";
+		row->type = ev->attr.type;
+		row->config = ev->attr.config;
+		row->status = (enum pp_count_status)st.status[i];
+		if (nok > 0 && row->status == PP_COUNT_OK) {
+			row->value = st.sum[i] / nok;
+			row->stddev = sample_stddev(st.sum[i], st.sumsq[i], nok);
+			row->enabled = (uint64_t)(st.ena[i] / nok);
+			row->running = (uint64_t)(st.run[i] / nok);
+		}
+	}
+
+	d.command = command;
+	d.runs = st.runs;
+	d.rows = rows;
+	d.nrows = o->events.n;
+	d.elapsed_s = st.runs ? st.el_sum / st.runs : 0;
+	d.elapsed_stddev_s = sample_stddev(st.el_sum, st.el_sumsq, st.runs);
+	d.user_s = st.user;
+	d.sys_s = st.sys;
+
+	if (collect) {
+		const char *problem, *interp_name;
+
+		ret = pp_collect__finish(collect, &profile);
+		if (ret < 0)
+			die_msg("warning: collecting samples: %s", strerror(-ret));
+		problem = pp_collect__problem(collect);
+		interp_name = pp_collect__interpreter(collect);
+		if (interp_name) {
+			snprintf(interp, sizeof(interp), "%s", interp_name);
+			d.interpreter = interp;
+		}
+		/* scale every sampled event to its counted total */
+		for (i = 0; i < profile.nevents && i < nsampled; i++) {
+			size_t ci = count_index[i];
+
+			if (rows[ci].status == PP_COUNT_OK)
+				profile.ev[i].total = rows[ci].value;
+		}
+		if (pp_collect__agents(collect) > 0 && profile.nevents) {
+			d.profile = &profile;
+		} else {
+			d.attribution_note = problem ? problem :
+				"no Python process loaded the agent, so there is no "
+				"per-function breakdown (was the target Python, run "
+				"without -I or -S?)";
+		}
+		if (problem && d.profile)
+			d.attribution_note = problem;
+	} else if (!o->no_attribution && agent_dir && !nsampled) {
+		d.attribution_note = "none of the events can be sampled here: no "
+				     "per-function breakdown";
+	}
+
+	if (ran && write_report(o, &d) < 0 && exit_code == 0)
+		exit_code = 1;
+	if (ran)
+		hint_unsupported(o, &st, counter_errno, user_only);
+out:
+	if (collect)
+		pp_collect__free(collect);
+	if (have_profile)
+		pp_profile__free(&profile);
+	free(st.sum);
+	free(st.sumsq);
+	free(st.ena);
+	free(st.run);
+	free(st.status);
+	free(rows);
+	free(command);
+	return exit_code;
+nomem:
+	die_msg("out of memory");
+	exit_code = 1;
+	goto out;
+}
+
+int pp_cli_main(int argc, char **argv)
+{
+	struct options o;
+	char **target_argv = NULL;
+	int first = 0, ret;
+
+	pp_log_set(log_to_stderr, NULL);
+	if (argc >= 2 && !strcmp(argv[1], "list"))
+		return cmd_list();
+
+	if (pp_events__init() < 0 && verbose)
+		die_msg("libpfm4 could not initialise: only perf's generic event names work");
+	ret = parse_options(&o, argc, argv, &first);
+	verbose = o.verbose;
+	if (ret)
+		goto out;
+	if (first == -2)
+		goto out;
+	if (first == -1) {
+		ret = pp_check_main(pp_cli_agent_dir());
+		goto out;
+	}
+	if (first >= argc) {
+		die_msg("no script or command given");
+		fputs("Usage: pyperf-stat [options] [--] SCRIPT.py [ARGS...]\n"
+		      "Try 'pyperf-stat --help'.\n", stderr);
+		ret = PP_EXIT_USAGE;
+		goto out;
+	}
+	if (!o.events_given && pp_evlist__add_defaults(&o.events) < 0) {
+		die_msg("out of memory");
+		ret = 1;
+		goto out;
+	}
+	ret = resolve_target(&o, argc - first, argv + first,
+			     first > 1 && !strcmp(argv[first - 1], "--"), &target_argv);
+	if (ret)
+		goto out;
+	ret = run_stat(&o, target_argv);
+out:
+	free(target_argv);
+	pp_evlist__free(&o.events);
+	return ret;
+}

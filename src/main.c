@@ -1,1 +1,6 @@
-int main(void) { return 0; }
+#include "pyperf/cli.h"
+
+int main(int argc, char **argv)
+{
+	return pp_cli_main(argc, argv);
+}
