@@ -20,7 +20,9 @@ struct pp_stat_row {
 	uint64_t config;         /* perf_event_attr.config */
 	enum pp_count_status status;
 	double value;            /* scaled, mean over runs (ns for clocks) */
-	double stddev;           /* standard deviation of value over runs */
+	double stddev;           /* standard deviation of value over runs: the
+				  * sample one (n - 1), as perf's stats.c keeps
+				  * it; the report divides by sqrt(runs) */
 	uint64_t enabled;        /* time_enabled, mean over runs (ns) */
 	uint64_t running;        /* time_running, mean over runs (ns) */
 };
@@ -33,7 +35,7 @@ struct pp_report_data {
 	size_t nrows;
 
 	double elapsed_s;        /* wall time, mean over runs */
-	double elapsed_stddev_s; /* over runs (runs > 1) */
+	double elapsed_stddev_s; /* over runs (runs > 1), sample stddev (n - 1) */
 	double user_s, sys_s;    /* rusage of the target (printed when runs == 1) */
 
 	/* Attribution; NULL when nothing was sampled. */
@@ -51,6 +53,19 @@ struct pp_report_options {
 	unsigned sum_flags;      /* PP_SUM_PER_THREAD | PP_SUM_PER_PROCESS */
 	int color;               /* text only: colour escapes */
 	const char *cwd;         /* paths print relative to it when shorter */
+	int big_num;             /* text: group digits by three with ',', as
+				  * perf does (its default -B) in an en_US
+				  * locale; 0 prints what perf prints in the
+				  * C locale.  Never taken from LC_NUMERIC. */
+};
+
+/* What ->function is being fed: per-function rows, then (--lines)
+ * per-line rows.  A per-line row may carry line 0 (line unknown), so the
+ * scope, not sum->line, tells them apart. */
+enum pp_report_scope {
+	PP_REPORT_FUNCTIONS,
+	PP_REPORT_LINES,
+	PP_REPORT_NSCOPES,
 };
 
 struct pp_report;
@@ -68,8 +83,12 @@ struct pp_report {
 	const struct pp_report_options *opt;
 	const struct pp_report_ops *ops;
 	void *priv;              /* the format's own state */
+	enum pp_report_scope scope; /* of the sums ->function gets */
+	size_t scope_rows;       /* rows of this scope before the top-N cut */
 };
 
+/* Run through pp_report__write*(), which also pins numbers to the C
+ * locale and sorts and cuts the per-function rows. */
 extern const struct pp_report_ops pp_report_text_ops;
 extern const struct pp_report_ops pp_report_csv_ops;
 extern const struct pp_report_ops pp_report_json_ops;
@@ -78,5 +97,17 @@ extern const struct pp_report_ops pp_report_json_ops;
  * the format OPT selects.  0 or -errno. */
 int pp_report__write(FILE *out, const struct pp_report_data *data,
 		     const struct pp_report_options *opt);
+
+/* The same, with the per-function sums (pp_profile__sum without
+ * PP_SUM_LINES) and, for opt->lines, the per-line sums (with it) given
+ * rather than computed from data->profile, which still supplies the
+ * events, functions and footer counts.  Rows are sorted here by self
+ * samples of opt->sort_event and cut to opt->top.  Numbers are written in
+ * the C locale whatever the caller's setlocale().  0 or -errno (-EIO
+ * when OUT reported an error). */
+int pp_report__write_sums(FILE *out, const struct pp_report_data *data,
+			  const struct pp_report_options *opt,
+			  const struct pp_func_sum *funcs, size_t nfuncs,
+			  const struct pp_func_sum *lines, size_t nlines);
 
 #endif
