@@ -17,7 +17,10 @@ struct idtab {
 static uint64_t mix(uint64_t h, uint64_t v)
 {
 	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-	return h * 0xff51afd7ed558ccdULL;
+	h *= 0xff51afd7ed558ccdULL;
+	/* fold the high half down: tables mask the low bits, and a product's
+	 * low bits depend only on its inputs' low bits */
+	return h ^ (h >> 32);
 }
 
 static uint64_t hash_str(uint64_t h, const char *s)
