@@ -301,34 +301,55 @@ static int has_shebang(const char *path)
 	return n == 2 && buf[0] == '#' && buf[1] == '!';
 }
 
-/* Builds the argv to exec from the user's positional arguments.
- * Returns 0 or an exit status after printing why. */
-static int resolve_target(const struct options *o, int argc, char **argv,
-			  int after_dashdash, char ***out_argv)
+static int is_elf(const char *path)
 {
-	const char *t = argv[0];
-	struct stat st;
-	char **av;
-	int i, script;
+	char buf[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
 
-	(void)after_dashdash;
-	/* A name without a slash that is no file here is a command from
-	 * PATH ("-- python3.12 -m mod"); anything that is a file, or looks
-	 * like a script, is a script. */
-	script = o->python || ends_with(t, ".py") ||
-		 (stat(t, &st) == 0 && S_ISREG(st.st_mode)) ||
-		 (strchr(t, '/') && !(stat(t, &st) == 0 && S_ISDIR(st.st_mode)));
-	if (!script) {
-		av = calloc((size_t)argc + 1, sizeof(*av));
-		if (!av)
-			return 1;
-		for (i = 0; i < argc; i++)
-			av[i] = argv[i];
-		*out_argv = av;
+	if (fd < 0)
 		return 0;
-	}
+	n = read(fd, buf, 4);
+	close(fd);
+	return n == 4 && !memcmp(buf, "\177ELF", 4);
+}
 
-	if (stat(t, &st) != 0) {
+static char **copy_argv(int argc, char **argv, const char *argv0)
+{
+	char **av = calloc((size_t)argc + 2, sizeof(*av));
+	int i, off = argv0 ? 1 : 0;
+
+	if (!av)
+		return NULL;
+	if (argv0)
+		av[0] = (char *)argv0;
+	for (i = 0; i < argc; i++)
+		av[i + off] = argv[i];
+	return av;
+}
+
+/* Builds the argv to exec from the user's positional arguments:
+ *  - with --python, the first argument is a script for that interpreter;
+ *  - an executable file with a #! line, an ELF binary, or any executable
+ *    that is not *.py runs as the kernel would run it;
+ *  - any other existing file is a Python script for python3 from PATH;
+ *  - a missing path (with a slash, or *.py) is an error; a bare name is a
+ *    command from PATH ("-- python3.12 -m mod").
+ * Returns 0, or an exit status after saying why. */
+static int resolve_target(const struct options *o, int argc, char **argv,
+			  char ***out_argv)
+{
+	static char dot[PATH_MAX];
+	const char *t = argv[0], *py;
+	struct stat st;
+	char *found;
+	int exists = stat(t, &st) == 0;
+
+	if (!o->python && !exists && !strchr(t, '/') && !ends_with(t, ".py")) {
+		*out_argv = copy_argv(argc, argv, NULL);
+		return *out_argv ? 0 : 1;
+	}
+	if (!exists) {
 		die_msg("cannot open script '%s': %s", t, strerror(errno));
 		return PP_EXIT_USAGE;
 	}
@@ -336,54 +357,35 @@ static int resolve_target(const struct options *o, int argc, char **argv,
 		die_msg("'%s' is a directory: give a script or, after --, a command", t);
 		return PP_EXIT_USAGE;
 	}
-	if (access(t, R_OK) != 0) {
+	if (access(t, R_OK) != 0 && !(access(t, X_OK) == 0 && is_elf(t))) {
 		die_msg("cannot read script '%s': %s (check its permissions)",
 			t, strerror(errno));
 		return PP_EXIT_USAGE;
 	}
-
-	/* An executable script with a #! line runs the way the kernel would
-	 * run it, with the interpreter it names. */
-	if (!o->python && access(t, X_OK) == 0 && has_shebang(t)) {
-		av = calloc((size_t)argc + 2, sizeof(*av));
-		if (!av)
-			return 1;
-		av[0] = strchr(t, '/') ? (char *)t : NULL;
-		if (!av[0]) {
-			/* execvp would search PATH for a bare name */
-			static char dot[PATH_MAX];
-
+	if (!o->python && access(t, X_OK) == 0 &&
+	    (has_shebang(t) || is_elf(t) || !ends_with(t, ".py"))) {
+		/* execvp would search PATH for a bare name: make it a path */
+		if (!strchr(t, '/')) {
 			snprintf(dot, sizeof(dot), "./%s", t);
-			av[0] = dot;
+			t = dot;
 		}
-		for (i = 1; i < argc; i++)
-			av[i] = argv[i];
-		*out_argv = av;
-		return 0;
+		*out_argv = copy_argv(argc - 1, argv + 1, t);
+		return *out_argv ? 0 : 1;
 	}
 
-	{
-		const char *py = o->python ? o->python : "python3";
-		char *found = which(py);
-
-		if (!found) {
-			if (o->python)
-				die_msg("interpreter '%s' not found or not executable", py);
-			else
-				die_msg("python3 not found on PATH: install Python 3 "
-					"or give one with --python PATH");
-			return PP_EXIT_NOT_FOUND;
-		}
-		free(found);
-		av = calloc((size_t)argc + 2, sizeof(*av));
-		if (!av)
-			return 1;
-		av[0] = (char *)py;
-		for (i = 0; i < argc; i++)
-			av[i + 1] = argv[i];
-		*out_argv = av;
+	py = o->python ? o->python : "python3";
+	found = which(py);
+	if (!found) {
+		if (o->python)
+			die_msg("interpreter '%s' not found or not executable", py);
+		else
+			die_msg("python3 not found on PATH: install Python 3 "
+				"or give one with --python PATH");
+		return PP_EXIT_NOT_FOUND;
 	}
-	return 0;
+	free(found);
+	*out_argv = copy_argv(argc, argv, py);
+	return *out_argv ? 0 : 1;
 }
 
 static char *join_argv(char *const *av)
@@ -833,6 +835,18 @@ static int run_stat(struct options *o, char **target_argv)
 	}
 	if (agent_dir) {
 		nsampled = pick_sampled(o, sampled, PP_PROFILE_MAX_EVENTS, count_index);
+		if (o->sort) {
+			for (i = 0; i < nsampled; i++)
+				if (!strcmp(sampled[i].name, o->sort))
+					break;
+			if (i == nsampled) {
+				die_msg("--sort %s: not a sampled event (sampled here: %s%s%s)",
+					o->sort, nsampled ? sampled[0].name : "none",
+					nsampled > 1 ? ", " : "", nsampled > 1 ? sampled[1].name : "");
+				exit_code = PP_EXIT_USAGE;
+				goto out;
+			}
+		}
 		cc.agent_dir = agent_dir;
 		cc.events = sampled;
 		cc.nevents = nsampled;
@@ -1029,8 +1043,7 @@ int pp_cli_main(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
-	ret = resolve_target(&o, argc - first, argv + first,
-			     first > 1 && !strcmp(argv[first - 1], "--"), &target_argv);
+	ret = resolve_target(&o, argc - first, argv + first, &target_argv);
 	if (ret)
 		goto out;
 	ret = run_stat(&o, target_argv);
