@@ -337,7 +337,7 @@ static char **copy_argv(int argc, char **argv, const char *argv0)
  *    command from PATH ("-- python3.12 -m mod").
  * Returns 0, or an exit status after saying why. */
 static int resolve_target(const struct options *o, int argc, char **argv,
-			  char ***out_argv)
+			  char ***out_argv, char **out_path)
 {
 	static char dot[PATH_MAX];
 	const char *t = argv[0], *py;
@@ -346,6 +346,11 @@ static int resolve_target(const struct options *o, int argc, char **argv,
 	int exists = stat(t, &st) == 0;
 
 	if (!o->python && !exists && !strchr(t, '/') && !ends_with(t, ".py")) {
+		*out_path = which(t);
+		if (!*out_path) {
+			die_msg("cannot run '%s': command not found", t);
+			return PP_EXIT_NOT_FOUND;
+		}
 		*out_argv = copy_argv(argc, argv, NULL);
 		return *out_argv ? 0 : 1;
 	}
@@ -364,13 +369,14 @@ static int resolve_target(const struct options *o, int argc, char **argv,
 	}
 	if (!o->python && access(t, X_OK) == 0 &&
 	    (has_shebang(t) || is_elf(t) || !ends_with(t, ".py"))) {
-		/* execvp would search PATH for a bare name: make it a path */
+		/* argv[0] as a path, like a shell would show it */
 		if (!strchr(t, '/')) {
 			snprintf(dot, sizeof(dot), "./%s", t);
 			t = dot;
 		}
+		*out_path = strdup(t);
 		*out_argv = copy_argv(argc - 1, argv + 1, t);
-		return *out_argv ? 0 : 1;
+		return *out_argv && *out_path ? 0 : 1;
 	}
 
 	py = o->python ? o->python : "python3";
@@ -383,7 +389,7 @@ static int resolve_target(const struct options *o, int argc, char **argv,
 				"or give one with --python PATH");
 		return PP_EXIT_NOT_FOUND;
 	}
-	free(found);
+	*out_path = found;
 	*out_argv = copy_argv(argc, argv, py);
 	return *out_argv ? 0 : 1;
 }
@@ -803,7 +809,7 @@ static void hint_unsupported(const struct options *o, const struct run_stats *s,
 			"(perf_event_paranoid forbids kernel counting for this user).\n");
 }
 
-static int run_stat(struct options *o, char **target_argv)
+static int run_stat(struct options *o, const char *target_path, char **target_argv)
 {
 	struct pp_event sampled[PP_PROFILE_MAX_EVENTS];
 	size_t count_index[PP_PROFILE_MAX_EVENTS];
@@ -875,6 +881,7 @@ static int run_stat(struct options *o, char **target_argv)
 
 	for (r = 0; r < o->repeat; r++) {
 		struct pp_launch l = {
+			.path = target_path,
 			.argv = target_argv,
 			.extra_env = collect ? pp_collect__env(collect) : NULL,
 			.evlist = &o->events,
@@ -1012,7 +1019,7 @@ nomem:
 int pp_cli_main(int argc, char **argv)
 {
 	struct options o;
-	char **target_argv = NULL;
+	char **target_argv = NULL, *target_path = NULL;
 	int first = 0, ret;
 
 	pp_log_set(log_to_stderr, NULL);
@@ -1043,11 +1050,12 @@ int pp_cli_main(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
-	ret = resolve_target(&o, argc - first, argv + first, &target_argv);
+	ret = resolve_target(&o, argc - first, argv + first, &target_argv, &target_path);
 	if (ret)
 		goto out;
-	ret = run_stat(&o, target_argv);
+	ret = run_stat(&o, target_path, target_argv);
 out:
+	free(target_path);
 	free(target_argv);
 	pp_evlist__free(&o.events);
 	return ret;

@@ -57,7 +57,7 @@ static void child_exec(const struct pp_launch *l, int cork_fd, int err_fd,
 	for (i = 0; l->extra_env && l->extra_env[i]; i++)
 		putenv(l->extra_env[i]);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
-	execvp(l->argv[0], l->argv);
+	execv(l->path, l->argv);
 	err = errno;
 	if (write(err_fd, &err, sizeof(err)) < 0)
 		_exit(127);

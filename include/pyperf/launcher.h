@@ -18,7 +18,9 @@
 #include "pyperf/profile.h"
 
 struct pp_launch {
-	char *const *argv;              /* argv[0] is looked up in PATH */
+	const char *path;               /* file to execute: execv(), never a
+	                                   shell fallback on ENOEXEC */
+	char *const *argv;
 	char *const *extra_env;         /* "NAME=value" added, or NULL */
 	const struct pp_evlist *evlist;
 	const struct pp_sysops *ops;    /* NULL: the kernel */

@@ -272,7 +272,7 @@ def help_version_man_agree():
     with open(man) as f:
         mantext = f.read()
     help_opts = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", helptext))
-    man_opts = set(o.replace("\\-", "-") for o in re.findall(r"\\-\\-[a-z][a-z\\-]+", mantext))
+    man_opts = set(o.replace("\\-", "-") for o in re.findall(r"\\-\\-[a-z](?:[a-z]|\\-)+", mantext))
     man_opts = set(re.sub(r"\\", "", o) for o in man_opts)
     check(help_opts == man_opts, "--help and the man page list different options:\n"
           "only in --help: %s\nonly in man: %s" % (sorted(help_opts - man_opts),
