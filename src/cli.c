@@ -20,9 +20,12 @@
 #include "pyperf/collect.h"
 #include "pyperf/counter.h"
 #include "pyperf/events.h"
+#include "pyperf/export.h"
+#include "pyperf/export_html.h"
 #include "pyperf/launcher.h"
 #include "pyperf/log.h"
 #include "pyperf/profile.h"
+#include "pyperf/profile_file.h"
 #include "pyperf/report.h"
 
 /* Default sampling rate: see docs/design.md ("Sampling rate") for the
@@ -36,6 +39,10 @@
  * unbiased estimate, which the kernel's frequency mode would not. */
 #define NOMINAL_EVENTS_PER_SEC 3e9
 
+enum { MODE_STAT, MODE_RECORD, MODE_REPORT };
+
+#define DEFAULT_RECORD_FILE "pyperf.data"
+
 struct options {
 	struct pp_evlist events;
 	int events_given;
@@ -43,6 +50,11 @@ struct options {
 	int json;
 	int repeat;
 	const char *output;
+	const char *save;        /* --save FILE, or record's -o */
+	const char *collapsed;
+	const char *pprof;
+	const char *html;
+	int mode;                /* MODE_STAT, MODE_RECORD, MODE_REPORT */
 	long freq;
 	uint64_t period;
 	const char *python;
@@ -118,6 +130,15 @@ static const char usage_text[] =
 "      --signal-fallback     use per-thread F_SETOWN_EX signals instead of\n"
 "                            sigtrap (what kernels before 5.13 need)\n"
 "\n"
+"Saving and exporting:\n"
+"      --save FILE           also save the profile to FILE (see report)\n"
+"      --collapsed FILE      folded stacks for flamegraph.pl / speedscope\n"
+"                            (FILE for the first sampled event, FILE.EVENT\n"
+"                            for the others)\n"
+"      --pprof FILE          gzipped pprof profile.proto, one sample type\n"
+"                            per event (go tool pprof, Pyroscope, Parca)\n"
+"      --html FILE           self-contained interactive flame graph\n"
+"\n"
 "Other:\n"
 "      --python PATH         interpreter for SCRIPT (default: python3 on PATH)\n"
 "      --color WHEN          auto, always or never (NO_COLOR is honoured)\n"
@@ -128,6 +149,11 @@ static const char usage_text[] =
 "\n"
 "Commands:\n"
 "  list                      list the events this machine knows\n"
+"  record [-o FILE] [options] SCRIPT.py [ARGS...]\n"
+"                            run and save the profile to FILE (default\n"
+"                            pyperf.data) without printing the report\n"
+"  report [FILE] [options]   print the report of a saved profile; takes\n"
+"                            the report and export options above\n"
 "\n"
 "Exit status: the target's own, 128+N when it died of signal N, 2 on a\n"
 "usage error, 126/127 when the target cannot be run.\n"
@@ -145,6 +171,10 @@ enum {
 	OPT_SIGNAL_FALLBACK,
 	OPT_COLOR,
 	OPT_CHECK,
+	OPT_SAVE,
+	OPT_COLLAPSED,
+	OPT_PPROF,
+	OPT_HTML,
 };
 
 static const struct option long_options[] = {
@@ -167,6 +197,10 @@ static const struct option long_options[] = {
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "colour", required_argument, NULL, OPT_COLOR },
 	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "save", required_argument, NULL, OPT_SAVE },
+	{ "collapsed", required_argument, NULL, OPT_COLLAPSED },
+	{ "pprof", required_argument, NULL, OPT_PPROF },
+	{ "html", required_argument, NULL, OPT_HTML },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -565,56 +599,139 @@ static FILE *open_output(const char *path, char **tmp)
 	return f;
 }
 
+/* Writes PATH through FN into a temporary sibling that is renamed into
+ * place only when complete. 0 or -errno, after saying why. */
+static int write_atomically(const char *path, int (*fn)(FILE *, const void *),
+			    const void *arg)
+{
+	char *tmp = NULL;
+	FILE *out = open_output(path, &tmp);
+	int ret;
+
+	if (!out) {
+		ret = -errno;
+		die_msg("cannot write '%s': %s", path, strerror(errno));
+		return ret;
+	}
+	ret = fn(out, arg);
+	if (fflush(out) != 0 || fsync(fileno(out)) != 0)
+		ret = ret ? ret : -errno;
+	if (fclose(out) != 0 && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path) != 0)
+		ret = -errno;
+	if (ret) {
+		die_msg("cannot write '%s': %s", path, strerror(-ret));
+		unlink(tmp);
+	}
+	free(tmp);
+	return ret;
+}
+
+struct report_job {
+	const struct pp_report_data *d;
+	struct pp_report_options ro;
+};
+
+static int report_to(FILE *out, const void *arg)
+{
+	const struct report_job *j = arg;
+
+	return pp_report__write(out, j->d, &j->ro);
+}
+
 static int write_report(const struct options *o, const struct pp_report_data *d)
 {
-	struct pp_report_options ro = { 0 };
+	struct report_job j = { .d = d };
 	char cwd[PATH_MAX];
-	char *tmp = NULL;
-	FILE *out = stderr;
-	int ret, i;
+	int i, ret;
 
-	ro.sep = o->sep;
-	ro.json = o->json;
-	ro.top = o->top;
-	ro.lines = o->lines;
-	ro.sum_flags = (o->per_thread ? PP_SUM_PER_THREAD : 0) |
-		       (o->per_process ? PP_SUM_PER_PROCESS : 0);
-	ro.cwd = getcwd(cwd, sizeof(cwd)) ? cwd : NULL;
-	ro.sort_event = 0;
+	j.ro.sep = o->sep;
+	j.ro.json = o->json;
+	j.ro.top = o->top;
+	j.ro.lines = o->lines;
+	j.ro.sum_flags = (o->per_thread ? PP_SUM_PER_THREAD : 0) |
+			 (o->per_process ? PP_SUM_PER_PROCESS : 0);
+	j.ro.cwd = getcwd(cwd, sizeof(cwd)) ? cwd : NULL;
 	if (o->sort && d->profile) {
 		for (i = 0; i < (int)d->profile->nevents; i++)
 			if (!strcmp(d->profile->ev[i].name, o->sort))
-				ro.sort_event = i;
+				j.ro.sort_event = i;
 	}
-	if (o->output) {
-		out = open_output(o->output, &tmp);
-		if (!out) {
-			die_msg("cannot write '%s': %s", o->output, strerror(errno));
-			return -errno;
-		}
-	}
-	ro.color = o->color >= 0 ? o->color :
-		   (!o->sep && !o->json && isatty(fileno(out)) && !getenv("NO_COLOR"));
+	j.ro.color = o->color >= 0 ? o->color :
+		     (!o->output && !o->sep && !o->json && isatty(STDERR_FILENO));
 	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
-		ro.color = 0;
-
-	ret = pp_report__write(out, d, &ro);
-	if (tmp) {
-		if (fflush(out) != 0 || fsync(fileno(out)) != 0)
-			ret = -errno;
-		if (fclose(out) != 0 && !ret)
-			ret = -errno;
-		if (!ret && rename(tmp, o->output) != 0)
-			ret = -errno;
-		if (ret) {
-			die_msg("cannot write '%s': %s", o->output, strerror(-ret));
-			unlink(tmp);
-		}
-		free(tmp);
-	} else {
-		fflush(out);
-	}
+		j.ro.color = 0;
+	if (o->output)
+		return write_atomically(o->output, report_to, &j);
+	ret = report_to(stderr, &j);
+	fflush(stderr);
 	return ret;
+}
+
+struct collapsed_job {
+	const struct pp_profile *p;
+	int event;
+};
+
+static int collapsed_to(FILE *out, const void *arg)
+{
+	const struct collapsed_job *j = arg;
+
+	return pp_export__collapsed(out, j->p, j->event);
+}
+
+static int html_to(FILE *out, const void *arg)
+{
+	return pp_export__html(out, arg);
+}
+
+/* The report, the saved profile and the exports the options ask for.
+ * 0, or -1 when any of them could not be written (each said why). */
+static int emit(const struct options *o, const struct pp_report_data *d)
+{
+	const struct pp_profile *p = d->profile;
+	int failed = 0, ret;
+	size_t e;
+
+	if (o->mode != MODE_RECORD && write_report(o, d) < 0)
+		failed = 1;
+	if (o->save) {
+		ret = pp_profile_file__save(o->save, d, PP_VERSION);
+		if (ret < 0) {
+			die_msg("cannot save the profile to '%s': %s", o->save, strerror(-ret));
+			failed = 1;
+		} else if (o->mode == MODE_RECORD) {
+			fprintf(stderr, "pyperf-stat: saved the profile of '%s' to %s "
+				"(%llu samples); read it with: pyperf-stat report %s\n",
+				d->command, o->save,
+				p ? (unsigned long long)p->ev[0].samples : 0ULL, o->save);
+		}
+	}
+	if ((o->collapsed || o->pprof || o->html) && !p) {
+		die_msg("no per-function samples were collected: %s%s%s not written",
+			o->collapsed ? "--collapsed " : "", o->pprof ? "--pprof " : "",
+			o->html ? "--html" : "");
+		return -1;
+	}
+	for (e = 0; o->collapsed && e < p->nevents; e++) {
+		struct collapsed_job j = { p, (int)e };
+		char path[PATH_MAX];
+
+		if (pp_export__collapsed_path(path, sizeof(path), o->collapsed, p, (int)e) < 0 ||
+		    write_atomically(path, collapsed_to, &j) < 0)
+			failed = 1;
+	}
+	if (o->pprof) {
+		ret = pp_export__pprof(o->pprof, d);
+		if (ret < 0) {
+			die_msg("cannot write '%s': %s", o->pprof, strerror(-ret));
+			failed = 1;
+		}
+	}
+	if (o->html && write_atomically(o->html, html_to, d) < 0)
+		failed = 1;
+	return failed ? -1 : 0;
 }
 
 /* ---- subcommands ---- */
@@ -652,7 +769,8 @@ static int cmd_list(void)
 
 /* ---- the main command ---- */
 
-static int parse_options(struct options *o, int argc, char **argv, int *first_pos)
+static int parse_options(struct options *o, int argc, char **argv, int *first_pos,
+			 int mode)
 {
 	char err[512];
 	long v;
@@ -663,9 +781,13 @@ static int parse_options(struct options *o, int argc, char **argv, int *first_po
 	o->top = DEFAULT_TOP;
 	o->depth = DEFAULT_DEPTH;
 	o->color = -1;
+	o->mode = mode;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+e:r:x:jo:F:c:vhV", long_options, NULL)) != -1) {
+	/* "+": options stop at the script, whose own options are its own;
+	 * report takes its FILE anywhere. */
+	while ((c = getopt_long(argc, argv, mode == MODE_REPORT ? "e:r:x:jo:F:c:vhV" :
+				"+e:r:x:jo:F:c:vhV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (pp_evlist__parse(&o->events, optarg, err, sizeof(err)) < 0) {
@@ -748,6 +870,18 @@ static int parse_options(struct options *o, int argc, char **argv, int *first_po
 		case OPT_CHECK:
 			*first_pos = -1;
 			return 0;
+		case OPT_SAVE:
+			o->save = optarg;
+			break;
+		case OPT_COLLAPSED:
+			o->collapsed = optarg;
+			break;
+		case OPT_PPROF:
+			o->pprof = optarg;
+			break;
+		case OPT_HTML:
+			o->html = optarg;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -773,6 +907,17 @@ static int parse_options(struct options *o, int argc, char **argv, int *first_po
 	}
 	if (o->sep && o->json) {
 		die_msg("-x and -j choose different formats: give one of them");
+		return PP_EXIT_USAGE;
+	}
+	if (mode == MODE_RECORD) {
+		/* perf record's -o names the data file */
+		o->save = o->output ? o->output : o->save ? o->save : DEFAULT_RECORD_FILE;
+		o->output = NULL;
+	}
+	if (mode == MODE_REPORT && (o->events_given || o->repeat != 1 || o->python ||
+				    o->freq || o->period || o->no_attribution)) {
+		die_msg("report renders a saved profile: -e, -r, -F, -c, --python and "
+			"--no-attribution apply when recording it");
 		return PP_EXIT_USAGE;
 	}
 	*first_pos = optind;
@@ -993,7 +1138,7 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 				     "per-function breakdown";
 	}
 
-	if (ran && write_report(o, &d) < 0 && exit_code == 0)
+	if (ran && emit(o, &d) < 0 && exit_code == 0)
 		exit_code = 1;
 	if (ran)
 		hint_unsupported(o, &st, counter_errno, user_only);
@@ -1016,19 +1161,63 @@ nomem:
 	goto out;
 }
 
+/* pyperf-stat report [FILE] [options] */
+static int cmd_report(struct options *o, int argc, char **argv, int first)
+{
+	const char *path = DEFAULT_RECORD_FILE;
+	struct pp_loaded loaded;
+	char err[512];
+	int ret, i;
+
+	if (argc - first > 1) {
+		die_msg("report takes one saved profile, got %d arguments", argc - first);
+		return PP_EXIT_USAGE;
+	}
+	if (first < argc)
+		path = argv[first];
+	ret = pp_profile_file__load(path, &loaded, err, sizeof(err));
+	if (ret < 0) {
+		die_msg("%s", err);
+		return PP_EXIT_USAGE;
+	}
+	if (o->sort) {
+		const struct pp_profile *p = loaded.data.profile;
+
+		for (i = 0; p && i < (int)p->nevents; i++)
+			if (!strcmp(p->ev[i].name, o->sort))
+				break;
+		if (!p || i == (int)p->nevents) {
+			die_msg("--sort %s: not a sampled event of %s", o->sort, path);
+			pp_loaded__free(&loaded);
+			return PP_EXIT_USAGE;
+		}
+	}
+	ret = emit(o, &loaded.data) < 0 ? 1 : 0;
+	pp_loaded__free(&loaded);
+	return ret;
+}
+
 int pp_cli_main(int argc, char **argv)
 {
 	struct options o;
 	char **target_argv = NULL, *target_path = NULL;
-	int first = 0, ret;
+	int first = 0, ret, mode = MODE_STAT;
 
 	pp_log_set(log_to_stderr, NULL);
 	if (argc >= 2 && !strcmp(argv[1], "list"))
 		return cmd_list();
+	if (argc >= 2 && !strcmp(argv[1], "record"))
+		mode = MODE_RECORD;
+	else if (argc >= 2 && !strcmp(argv[1], "report"))
+		mode = MODE_REPORT;
+	if (mode != MODE_STAT) {
+		argc--;
+		argv++;
+	}
 
 	if (pp_events__init() < 0 && verbose)
 		die_msg("libpfm4 could not initialise: only perf's generic event names work");
-	ret = parse_options(&o, argc, argv, &first);
+	ret = parse_options(&o, argc, argv, &first, mode);
 	verbose = o.verbose;
 	if (ret)
 		goto out;
@@ -1036,6 +1225,10 @@ int pp_cli_main(int argc, char **argv)
 		goto out;
 	if (first == -1) {
 		ret = pp_check_main(pp_cli_agent_dir());
+		goto out;
+	}
+	if (mode == MODE_REPORT) {
+		ret = cmd_report(&o, argc, argv, first);
 		goto out;
 	}
 	if (first >= argc) {
