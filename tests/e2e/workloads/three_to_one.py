@@ -1,6 +1,6 @@
 """Ground truth by construction: heavy() does exactly three times the
-work of light() (CPU and freshly touched pages alike), in alternation,
-for about SECONDS of CPU (argv[1])."""
+work of light() in its own body (CPU and freshly touched pages alike),
+in alternation, for about SECONDS of CPU (argv[1])."""
 import mmap
 import sys
 import time
@@ -8,23 +8,26 @@ import time
 PAGE = mmap.PAGESIZE
 
 
-def work(n, pages):
+def heavy():
     x = 0
-    for i in range(n):
+    for i in range(30000):
         x += i * i
-    m = mmap.mmap(-1, pages * PAGE)   # fresh pages: one fault each
-    for off in range(0, pages * PAGE, PAGE):
+    m = mmap.mmap(-1, 48 * PAGE)   # fresh pages: one fault each
+    for off in range(0, 48 * PAGE, PAGE):
         m[off] = 1
     m.close()
     return x
 
 
-def heavy():
-    return work(30000, 48)
-
-
 def light():
-    return work(10000, 16)
+    x = 0
+    for i in range(10000):
+        x += i * i
+    m = mmap.mmap(-1, 16 * PAGE)
+    for off in range(0, 16 * PAGE, PAGE):
+        m[off] = 1
+    m.close()
+    return x
 
 
 def main():
