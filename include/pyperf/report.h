@@ -12,6 +12,22 @@
 #include "pyperf/counter.h"
 #include "pyperf/profile.h"
 
+/* Per-run figures of -r N, for CI baselines and diff: the mean and
+ * spread of every total and every function come from these. */
+struct pp_run_func {
+	uint32_t func;                           /* id in the profile */
+	uint64_t self[PP_PROFILE_MAX_EVENTS];    /* self samples in this run */
+	uint64_t total[PP_PROFILE_MAX_EVENTS];   /* inclusive samples in this run */
+};
+
+struct pp_run {
+	double elapsed_s;
+	double *values;          /* one per stat row, scaled; NaN when not counted */
+	uint64_t samples[PP_PROFILE_MAX_EVENTS]; /* all samples of each event */
+	struct pp_run_func *funcs;
+	size_t nfuncs;
+};
+
 /* One counted event, over all runs of -r N. */
 struct pp_stat_row {
 	const char *name;        /* as typed: "task-clock", "cycles:u" */
@@ -37,6 +53,9 @@ struct pp_report_data {
 	double elapsed_s;        /* wall time, mean over runs */
 	double elapsed_stddev_s; /* over runs (runs > 1), sample stddev (n - 1) */
 	double user_s, sys_s;    /* rusage of the target (printed when runs == 1) */
+
+	/* Each run's figures (runs entries), or NULL. */
+	const struct pp_run *run;
 
 	/* Attribution; NULL when nothing was sampled. */
 	const struct pp_profile *profile;
