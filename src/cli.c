@@ -27,6 +27,7 @@
 #include "pyperf/profile.h"
 #include "pyperf/profile_file.h"
 #include "pyperf/report.h"
+#include "pyperf/runs.h"
 
 /* Default sampling rate: see docs/design.md ("Sampling rate") for the
  * measurement behind it. */
@@ -261,13 +262,15 @@ static int has_agent(const char *dir)
 }
 
 /* The agent's directory: $PYPERF_AGENT_DIR, else beside the binary in a
- * build tree (src/agent/), else the configured install libdir, else the
- * libdir relative to the binary (a relocated prefix, a wheel). */
+ * build tree (src/agent/), else the libdir relative to the binary (an
+ * install prefix, moved or not, or a wheel's environment), else the
+ * configured install libdir.  The binary's own prefix comes before the
+ * configured one so that a staged or venv copy never loads another
+ * install's agent. */
 const char *pp_cli_agent_dir(void)
 {
 	static char found[PATH_MAX];
-	static const char *const rel[] = { "agent", "../lib/pyperf-stat",
-		"../lib/x86_64-linux-gnu/pyperf-stat", "../lib64/pyperf-stat" };
+	static const char *const rel[] = { "agent", PP_AGENT_RELDIR };
 	const char *env = getenv("PYPERF_AGENT_DIR");
 	const char *dir = self_dir();
 	size_t i;
@@ -277,13 +280,13 @@ const char *pp_cli_agent_dir(void)
 	if (found[0])
 		return found;
 	for (i = 0; dir && i < sizeof(rel) / sizeof(rel[0]); i++) {
-		if (i == 1 && has_agent(PP_LIBDIR) &&
-		    (size_t)snprintf(found, sizeof(found), "%s", PP_LIBDIR) < sizeof(found))
-			return found;
 		if ((size_t)snprintf(found, sizeof(found), "%s/%s", dir, rel[i]) < sizeof(found) &&
 		    has_agent(found))
 			return found;
 	}
+	if (has_agent(PP_LIBDIR) &&
+	    (size_t)snprintf(found, sizeof(found), "%s", PP_LIBDIR) < sizeof(found))
+		return found;
 	found[0] = 0;
 	return NULL;
 }
@@ -965,6 +968,8 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 	struct pp_report_data d = { 0 };
 	struct pp_stat_row *rows = NULL;
 	struct pp_launch_result res;
+	struct pp_runs runs = { 0 };
+	double *run_values = NULL, last_elapsed = 0;
 	char *command = NULL;
 	const char *agent_dir = NULL;
 	int have_profile = 0, exit_code = 0, counter_errno = 0, user_only = 0;
@@ -1020,8 +1025,10 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 	st.run = calloc(o->events.n + 1, sizeof(double));
 	st.status = calloc(o->events.n + 1, sizeof(int));
 	rows = calloc(o->events.n + 1, sizeof(*rows));
+	run_values = calloc(o->events.n + 1, sizeof(double));
 	command = join_argv(target_argv);
-	if (!st.sum || !st.sumsq || !st.ena || !st.run || !st.status || !rows || !command)
+	if (!st.sum || !st.sumsq || !st.ena || !st.run || !st.status || !rows ||
+	    !run_values || !command)
 		goto nomem;
 
 	for (r = 0; r < o->repeat; r++) {
@@ -1060,6 +1067,23 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 			goto out;
 		}
 		stats_add(&st, &res, o->events.n);
+		/* Per-run figures for baselines: this run's samples are the
+		 * profile's growth since the previous run. The last run is
+		 * captured after the collector's final drain, below. */
+		for (i = 0; i < o->events.n; i++)
+			run_values[i] = res.counter.count &&
+					res.counter.count[i].status == PP_COUNT_OK ?
+					res.counter.count[i].scaled : NAN;
+		last_elapsed = res.elapsed_s;
+		if (r + 1 < o->repeat) {
+			if (collect)
+				pp_collect__poll(collect, &profile);
+			if (pp_runs__capture(&runs, &profile, run_values, o->events.n,
+					     res.elapsed_s) < 0) {
+				pp_launch_result__free(&res);
+				goto nomem;
+			}
+		}
 		if (res.counter_errno)
 			counter_errno = res.counter_errno;
 		if (res.counter.user_only)
@@ -1138,6 +1162,11 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 				     "per-function breakdown";
 	}
 
+	if (ran && runs.n < (size_t)st.runs &&
+	    pp_runs__capture(&runs, &profile, run_values, o->events.n, last_elapsed) < 0)
+		goto nomem;
+	d.run = runs.n == (size_t)st.runs ? runs.run : NULL;
+
 	if (ran && emit(o, &d) < 0 && exit_code == 0)
 		exit_code = 1;
 	if (ran)
@@ -1153,6 +1182,8 @@ out:
 	free(st.run);
 	free(st.status);
 	free(rows);
+	free(run_values);
+	pp_runs__free(&runs);
 	free(command);
 	return exit_code;
 nomem:
