@@ -1,1 +1,943 @@
-/* placeholder: being written */
+/* agent.c: the part of the agent that is not a signal handler.
+ *
+ * Loaded into the target interpreter by bootstrap/sitecustomize.py with
+ * ctypes (no Python.h: layouts come from pyframe.c, Python API functions
+ * arrive as addresses).  pp_agent_start() creates this process image's
+ * files in the state directory ("<id>.ring", "<id>.codes", "<id>.info";
+ * <id> = "<pid>-<start time>", so an exec'd image with the same pid gets
+ * new ones), installs the handlers and opens the sampling events:
+ *
+ *   sigtrap mode (default, Linux 5.13+): one event per configured event on
+ *   the calling thread with inherit + inherit_thread (threads created later
+ *   inherit it) + sigtrap + remove_on_exec, and one per thread that already
+ *   exists (they would not inherit it).  The overflow raises SIGTRAP on the
+ *   thread that overflowed, with sig_data = event index.
+ *
+ *   fallback (PYPERF_SIGNAL_FALLBACK=1, for older kernels): one event per
+ *   thread, each routed to its own thread with O_ASYNC + F_SETSIG(SIGPROF)
+ *   + F_SETOWN_EX(F_OWNER_TID).  New threads need pp_agent_thread_start()
+ *   (the bootstrap wraps _thread's thread starters).
+ *
+ * The resolver thread (a pthread, not a Python thread: invisible to
+ * threading.enumerate()) wakes every 50 ms; only when the handlers queued
+ * new code objects does it take the GIL and call the bootstrap's resolve
+ * callback, which calls pp_agent_take() and writes code records. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <linux/perf_event.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "safe_read.h"
+
+#define PP_EXPORT __attribute__((visibility("default")))
+
+/* Indexes of the address array handed over by the bootstrap; keep in step
+ * with bootstrap/sitecustomize.py. */
+enum {
+	API_GILSTATE_GET,      /* PyGILState_GetThisThreadState */
+	API_CODE_TYPE,         /* id(types.CodeType) */
+	API_RUNTIME,           /* &_PyRuntime, 0 when not exported */
+	API_GILSTATE_ENSURE,   /* PyGILState_Ensure */
+	API_GILSTATE_RELEASE,  /* PyGILState_Release */
+	API_CALL_OBJECT,       /* PyObject_CallObject */
+	API_ERR_CLEAR,         /* PyErr_Clear */
+	API_INCREF,            /* Py_IncRef */
+	API_DECREF,            /* Py_DecRef */
+	API_CALLBACK,          /* the resolve callback (a Python callable) */
+	API_ADD_AUDIT_HOOK,    /* PySys_AddAuditHook */
+	API_TUPLE_GETITEM,     /* PyTuple_GetItem */
+	API_N
+};
+
+#define MAX_RING_KB 16384
+#define RESOLVER_PERIOD_MS 50
+/* Code objects passed to exec() kept alive until the next resolver pass. */
+#define PINS 64
+
+struct ev_cfg {
+	uint32_t type;
+	uint64_t config, config1, config2, period;
+	unsigned flags;      /* bit 0 exclude_user, 1 kernel, 2 hv, 3 idle,
+				4 guest, 5 host; bits 8-9 precise_ip */
+};
+
+struct ev_fd {
+	int fd;
+	pid_t tid;
+};
+
+static struct {
+	char dir[4096];
+	char interp[128];
+	char id[64];
+	char problem[512];
+	unsigned long hexversion;
+	uint64_t api[API_N];
+	struct ev_cfg ev[PP_AGENT_MAX_EVENTS];
+	unsigned nev;
+	size_t ring_len;
+	int ring_fd, codes_fd;
+	int started;          /* pp_agent_start succeeded in this image */
+	int user_only;        /* kernel time refused: fell back to user only */
+	uint32_t taken;       /* code queue entries handed to the resolver */
+} st = { .ring_fd = -1, .codes_fd = -1 };
+
+static pthread_mutex_t fds_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ev_fd *fds;
+static size_t nfds, fds_cap;
+
+static pthread_mutex_t res_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t res_cond = PTHREAD_COND_INITIALIZER;
+static pthread_t res_thread;
+static int res_running, res_stop;
+static pid_t res_tid;
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/* Guarded by the GIL: only audit hooks and the resolver touch them. */
+static void *pins[PINS];
+static unsigned pin_pos;
+static int audit_hooked;
+
+static void set_problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void set_problem(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (st.problem[0])
+		return; /* the first reason is the one that matters */
+	va_start(ap, fmt);
+	vsnprintf(st.problem, sizeof(st.problem), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- configuration from the environment (written by src/collect.c) ---- */
+
+/* PYPERF_EVENTS: events separated by ';', each
+ * "type:config:config1:config2:period:flags", numbers as strtoull base 0. */
+static int parse_events(const char *s)
+{
+	st.nev = 0;
+	while (s && *s) {
+		struct ev_cfg e;
+		char *end;
+		uint64_t v[6];
+		int i;
+
+		for (i = 0; i < 6; i++) {
+			errno = 0;
+			v[i] = strtoull(s, &end, 0);
+			if (errno || end == s || (i < 5 && *end != ':'))
+				return -EINVAL;
+			s = end + (i < 5);
+		}
+		if (*s == ';')
+			s++;
+		else if (*s)
+			return -EINVAL;
+		if (st.nev == PP_AGENT_MAX_EVENTS)
+			return -E2BIG;
+		e.type = (uint32_t)v[0];
+		e.config = v[1];
+		e.config1 = v[2];
+		e.config2 = v[3];
+		e.period = v[4] ? v[4] : 1000000;
+		e.flags = (unsigned)v[5];
+		st.ev[st.nev++] = e;
+	}
+	return 0;
+}
+
+static long env_long(const char *name, long def, long lo, long hi)
+{
+	const char *s = getenv(name);
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return def;
+	v = strtol(s, &end, 10);
+	if (*end || v < lo || v > hi)
+		return def;
+	return v;
+}
+
+/* ---- event fds ---- */
+
+static int fds_add(int fd, pid_t tid)
+{
+	pthread_mutex_lock(&fds_lock);
+	if (nfds == fds_cap) {
+		size_t cap = fds_cap ? fds_cap * 2 : 64;
+		struct ev_fd *n = realloc(fds, cap * sizeof(*n));
+		if (!n) {
+			pthread_mutex_unlock(&fds_lock);
+			return -ENOMEM;
+		}
+		fds = n;
+		fds_cap = cap;
+	}
+	fds[nfds].fd = fd;
+	fds[nfds].tid = tid;
+	nfds++;
+	pthread_mutex_unlock(&fds_lock);
+	return 0;
+}
+
+static void close_fd_entry(int fd)
+{
+	if (fd >= 0 && fd < PP_FD_TABLE)
+		__atomic_store_n(&pp_fd_event[fd], 0, __ATOMIC_RELAXED);
+	close(fd);
+}
+
+static void fds_close_tid(pid_t tid)
+{
+	size_t i = 0;
+
+	pthread_mutex_lock(&fds_lock);
+	while (i < nfds) {
+		if (fds[i].tid == tid) {
+			close_fd_entry(fds[i].fd);
+			fds[i] = fds[--nfds];
+		} else {
+			i++;
+		}
+	}
+	pthread_mutex_unlock(&fds_lock);
+}
+
+static void fds_ioctl_all(unsigned long req)
+{
+	size_t i;
+
+	pthread_mutex_lock(&fds_lock);
+	for (i = 0; i < nfds; i++)
+		ioctl(fds[i].fd, req, 0);
+	pthread_mutex_unlock(&fds_lock);
+}
+
+static const char *event_name(const struct ev_cfg *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "type %u config %#llx", e->type, (unsigned long long)e->config);
+	return buf;
+}
+
+static int open_one(unsigned idx, pid_t tid, int inherit)
+{
+	const struct ev_cfg *e = &st.ev[idx];
+	struct perf_event_attr a;
+	char name[64];
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = e->type;
+	a.config = e->config;
+	a.config1 = e->config1;
+	a.config2 = e->config2;
+	a.sample_period = e->period;
+	a.exclude_user = !!(e->flags & 1);
+	a.exclude_kernel = !!(e->flags & 2) || st.user_only;
+	a.exclude_hv = !!(e->flags & 4);
+	a.exclude_idle = !!(e->flags & 8);
+	a.exclude_guest = !!(e->flags & 16);
+	a.exclude_host = !!(e->flags & 32);
+	a.precise_ip = (e->flags >> 8) & 3;
+	if (!pp_agent.fallback) {
+		/* The kernel requires remove_on_exec with sigtrap (EINVAL
+		 * otherwise): the signal must not outlive the handler that
+		 * exec discards. */
+		a.inherit = inherit;
+		a.inherit_thread = inherit;
+		a.remove_on_exec = 1;
+		a.sigtrap = 1;
+		a.sig_data = idx;
+	} else {
+		a.disabled = 1;
+		a.wakeup_events = 1;
+	}
+	for (;;) {
+		fd = (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd >= 0 || (errno != EACCES && errno != EPERM) || a.exclude_kernel)
+			break;
+		/* perf_event_paranoid >= 2 without CAP_PERFMON: user time only */
+		a.exclude_kernel = 1;
+		st.user_only = 1;
+	}
+	if (fd < 0) {
+		int err = errno;
+		set_problem("sampling event (%s) could not be opened: %s",
+			    event_name(e, name, sizeof(name)), strerror(err));
+		return -err;
+	}
+	if (pp_agent.fallback) {
+		struct f_owner_ex owner = { .type = F_OWNER_TID, .pid = tid ? tid : (pid_t)syscall(SYS_gettid) };
+		if (fd >= PP_FD_TABLE ||
+		    fcntl(fd, F_SETFL, O_ASYNC | O_NONBLOCK) != 0 ||
+		    fcntl(fd, F_SETSIG, PP_FALLBACK_SIGNAL) != 0 ||
+		    fcntl(fd, F_SETOWN_EX, &owner) != 0) {
+			int err = fd >= PP_FD_TABLE ? EMFILE : errno;
+			close(fd);
+			set_problem("signal routing for the sampling event failed: %s", strerror(err));
+			return -err;
+		}
+		__atomic_store_n(&pp_fd_event[fd], (uint8_t)(idx + 1), __ATOMIC_RELAXED);
+		tid = owner.pid;
+	}
+	if (fds_add(fd, tid) != 0) {
+		close_fd_entry(fd);
+		return -ENOMEM;
+	}
+	if (pp_agent.fallback)
+		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+	return 0;
+}
+
+/* Opens every event on thread TID (0: the calling one).  Returns how many
+ * opened. */
+static unsigned open_thread(pid_t tid, int inherit)
+{
+	unsigned i, ok = 0;
+
+	for (i = 0; i < st.nev; i++)
+		if (open_one(i, tid, inherit) == 0)
+			ok++;
+	return ok;
+}
+
+/* Threads that exist before the agent starts do not inherit the calling
+ * thread's events: give each its own. */
+static void open_other_threads(void)
+{
+	pid_t self = (pid_t)syscall(SYS_gettid);
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		pid_t tid = (pid_t)atoi(de->d_name);
+		if (tid > 0 && tid != self && tid != res_tid)
+			open_thread(tid, !pp_agent.fallback);
+	}
+	closedir(d);
+}
+
+/* ---- files in the state directory ---- */
+
+static int path_of(char *buf, size_t len, const char *suffix)
+{
+	int n = snprintf(buf, len, "%s/%s%s", st.dir, st.id, suffix);
+	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
+}
+
+/* Room for 250 ms (2.5 of the launcher's drains) of two busy threads
+ * sampled at full depth, as a power of two between 1 and 16 MiB.  Clock
+ * events have a known rate (period in ns); others are taken as 1 kHz. */
+static long ring_kb(void)
+{
+	double rate = 0, bytes;
+	long kb = 1024;
+	unsigned i;
+
+	for (i = 0; i < st.nev; i++) {
+		const struct ev_cfg *e = &st.ev[i];
+		int clock = e->type == PERF_TYPE_SOFTWARE &&
+			    (e->config == PERF_COUNT_SW_TASK_CLOCK || e->config == PERF_COUNT_SW_CPU_CLOCK);
+		rate += clock && e->period ? 1e9 / (double)e->period : 1000.0;
+	}
+	bytes = rate * (double)pp_ring_sample_size(pp_agent.depth) * 2 * 0.25;
+	while (kb < MAX_RING_KB && (double)kb * 1024 < bytes)
+		kb *= 2;
+	return env_long("PYPERF_RING_KB", kb, 64, 1 << 20);
+}
+
+static int create_ring(void)
+{
+	char tmp[4200], path[4200];
+	long kb = ring_kb();
+	size_t len = PP_RING_HDR_SIZE + (size_t)kb * 1024;
+	void *map = MAP_FAILED;
+	int fd, err;
+
+	if (path_of(tmp, sizeof(tmp), ".ring.tmp") || path_of(path, sizeof(path), ".ring"))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)len) != 0) {
+		err = -errno;
+		goto fail;
+	}
+	/* Reserve the pages now: on a full tmpfs a store into a hole would
+	 * raise SIGBUS inside the signal handler. */
+	err = posix_fallocate(fd, 0, (off_t)len);
+	if (err != 0 && err != EOPNOTSUPP && err != EINVAL) {
+		err = -err;
+		goto fail;
+	}
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (map == MAP_FAILED) {
+		err = -errno;
+		goto fail;
+	}
+	err = pp_ring__init(map, len, (uint32_t)getpid(), pp_agent.depth, st.nev);
+	if (err)
+		goto fail;
+	/* Held while this image lives: the launcher takes it to learn that
+	 * nothing will be written any more. */
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0 || rename(tmp, path) != 0) {
+		err = -errno;
+		goto fail;
+	}
+	pp_agent.ring = map;
+	st.ring_len = len;
+	st.ring_fd = fd;
+	return 0;
+fail:
+	if (map != MAP_FAILED)
+		munmap(map, len);
+	close(fd);
+	unlink(tmp);
+	return err;
+}
+
+static void escape_into(FILE *f, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\\')
+			fputs("\\\\", f);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c == '\r')
+			fputs("\\r", f);
+		else if (c == 0)
+			fputc(' ', f);
+		else
+			fputc(c, f);
+	}
+}
+
+/* "<id>.info": key=value lines for the launcher, written to a temporary
+ * name and renamed so that it is never seen half written. */
+static void write_info(int sampling)
+{
+	char tmp[4200], path[4200], cmd[8192];
+	ssize_t n = 0;
+	FILE *f;
+	int fd;
+
+	if (path_of(tmp, sizeof(tmp), ".info.tmp") || path_of(path, sizeof(path), ".info"))
+		return;
+	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, cmd, sizeof(cmd));
+		close(fd);
+	}
+	while (n > 0 && cmd[n - 1] == 0)
+		n--;
+	f = fopen(tmp, "we");
+	if (!f)
+		return;
+	fprintf(f, "pid=%d\nppid=%d\nid=%s\ninterpreter=", (int)getpid(), (int)getppid(), st.id);
+	escape_into(f, st.interp, strlen(st.interp));
+	fprintf(f, "\nhexversion=%#lx\nmode=%s\nsampling=%d\nuser_only=%d\ndepth=%u\ncmdline=",
+		st.hexversion, pp_agent.fallback ? "fallback" : "sigtrap", sampling,
+		st.user_only, pp_agent.depth);
+	if (n > 0)
+		escape_into(f, cmd, (size_t)n);
+	fputc('\n', f);
+	if (st.problem[0]) {
+		fputs("problem=", f);
+		escape_into(f, st.problem, strlen(st.problem));
+		fputc('\n', f);
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		unlink(tmp);
+}
+
+static int new_id(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(st.id, sizeof(st.id), "%d-%llx", (int)getpid(),
+		 (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
+	return 0;
+}
+
+/* ---- the resolver thread ---- */
+
+static void call_resolver(void)
+{
+	int (*ensure)(void) = (int (*)(void))(uintptr_t)st.api[API_GILSTATE_ENSURE];
+	void (*release)(int) = (void (*)(int))(uintptr_t)st.api[API_GILSTATE_RELEASE];
+	void *(*call)(void *, void *) = (void *(*)(void *, void *))(uintptr_t)st.api[API_CALL_OBJECT];
+	void (*clear)(void) = (void (*)(void))(uintptr_t)st.api[API_ERR_CLEAR];
+	void (*decref)(void *) = (void (*)(void *))(uintptr_t)st.api[API_DECREF];
+	void *cb = (void *)(uintptr_t)st.api[API_CALLBACK];
+	void *r;
+	int g;
+
+	if (!ensure || !release || !call || !clear || !decref || !cb)
+		return;
+	g = ensure();
+	r = call(cb, NULL);
+	if (r)
+		decref(r);
+	else
+		clear();
+	release(g);
+}
+
+static int queue_pending(void)
+{
+	uint32_t n = __atomic_load_n(&pp_codeq_n, __ATOMIC_ACQUIRE);
+	return (n > PP_CODESET_SIZE ? PP_CODESET_SIZE : n) > st.taken;
+}
+
+static void *resolver_main(void *arg)
+{
+	struct timespec until;
+
+	(void)arg;
+	pp_handler__thread_ignore(1);
+	__atomic_store_n(&res_tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	pthread_mutex_lock(&res_lock);
+	while (!res_stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += RESOLVER_PERIOD_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&res_cond, &res_lock, &until);
+		if (res_stop)
+			break;
+		pthread_mutex_unlock(&res_lock);
+		/* faulthandler.enable() (pytest does it) or the user may have
+		 * put their handlers above ours since: get back on top. */
+		pp_safe__install();
+		pp_handler__install(pp_agent.fallback);
+		if (queue_pending())
+			call_resolver();
+		pthread_mutex_lock(&res_lock);
+	}
+	pthread_mutex_unlock(&res_lock);
+	return NULL;
+}
+
+PP_EXPORT int pp_agent_resolver_start(void)
+{
+	sigset_t all, old;
+	int err;
+
+	if (!st.started || res_running)
+		return 0;
+	res_stop = 0;
+	res_tid = 0;
+	/* The thread takes no asynchronous signals: they stay with the
+	 * threads the program expects them on. */
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGTRAP);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(&res_thread, NULL, resolver_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err)
+		return -err;
+	res_running = 1;
+	return 0;
+}
+
+/* Stops and joins the resolver thread.  Must be called without the GIL
+ * (ctypes.CDLL): the thread may be waiting for it.  Returns once the
+ * thread is gone from /proc/self/task too, so that os.fork()'s "process
+ * is multi-threaded" warning (3.12+) does not count it. */
+PP_EXPORT int pp_agent_resolver_stop(void)
+{
+	char path[64];
+	pid_t tid;
+	int i;
+
+	if (!res_running)
+		return 0;
+	pthread_mutex_lock(&res_lock);
+	res_stop = 1;
+	pthread_cond_signal(&res_cond);
+	pthread_mutex_unlock(&res_lock);
+	pthread_join(res_thread, NULL);
+	res_running = 0;
+	tid = __atomic_load_n(&res_tid, __ATOMIC_ACQUIRE);
+	if (tid > 0) {
+		snprintf(path, sizeof(path), "/proc/self/task/%d", (int)tid);
+		for (i = 0; i < 500 && access(path, F_OK) == 0; i++)
+			usleep(100);
+	}
+	return 0;
+}
+
+/* ---- fork and exec ---- */
+
+/* In the child of any fork(): the events, the ring and the resolver
+ * thread all belong to the parent.  Drop our references; the bootstrap's
+ * os.register_at_fork(after_in_child=...) hook starts afresh with
+ * pp_agent_restart_child().  Only async-signal-safe calls here. */
+static void atfork_child(void)
+{
+	size_t i;
+
+	__atomic_store_n(&pp_agent.active, 0, __ATOMIC_RELEASE);
+	pp_handler__forget_tid();
+	for (i = 0; i < nfds; i++)
+		close_fd_entry(fds[i].fd);
+	nfds = 0;
+	pthread_mutex_init(&fds_lock, NULL);
+	pthread_mutex_init(&res_lock, NULL);
+	pthread_cond_init(&res_cond, NULL);
+	res_running = 0;
+	res_tid = 0;
+	if (st.ring_fd >= 0)
+		close(st.ring_fd);
+	if (st.codes_fd >= 0)
+		close(st.codes_fd);
+	st.ring_fd = st.codes_fd = -1;
+	if (pp_agent.ring)
+		munmap(pp_agent.ring, st.ring_len);
+	pp_agent.ring = NULL;
+	st.started = 0;
+}
+
+static void register_atfork(void)
+{
+	pthread_atfork(NULL, NULL, atfork_child);
+}
+
+/* The code set was the parent's: its entries were resolved under the
+ * parent's id.  Clear what the queue says was used (cheaper than the
+ * whole table, and it keeps the child's pages shared). */
+static void codeset_reset(void)
+{
+	uint32_t i, n = __atomic_load_n(&pp_codeq_n, __ATOMIC_ACQUIRE);
+
+	if (n > PP_CODESET_SIZE)
+		n = PP_CODESET_SIZE;
+	for (i = 0; i < n; i++) {
+		uint32_t v = pp_codeq[i];
+		if (v) {
+			memset(&pp_codeset[v - 1], 0, sizeof(pp_codeset[0]));
+			pp_codeq[i] = 0;
+		}
+	}
+	__atomic_store_n(&pp_codeq_n, 0, __ATOMIC_RELEASE);
+	st.taken = 0;
+	pp_handler__forget_seen();
+}
+
+/* Before os.exec*(): exec removes sigtrap events (remove_on_exec), but a
+ * signal raised during execve itself would reach the new image before it
+ * has a handler.  Disabling covers inherited copies too. */
+PP_EXPORT void pp_agent_exec_prepare(void)
+{
+	fds_ioctl_all(PERF_EVENT_IOC_DISABLE);
+}
+
+PP_EXPORT void pp_agent_exec_failed(void)
+{
+	fds_ioctl_all(PERF_EVENT_IOC_ENABLE);
+}
+
+/* ---- keeping short-lived code objects alive ----
+ *
+ * Module bodies (imports), class bodies and exec()'d code die as soon as
+ * they have run, usually long before the resolver's next pass: their
+ * samples would stay <unresolved code>.  A C audit hook (PEP 578; no
+ * Python call per event) sees every code object given to exec(), which
+ * is how importlib runs module code, and keeps the last PINS of them, and
+ * the code constants they hold, alive until the resolver has looked. */
+static int audit_hook(const char *event, void *args, void *ud)
+{
+	void *(*getitem)(void *, long) = (void *(*)(void *, long))(uintptr_t)st.api[API_TUPLE_GETITEM];
+	void (*incref)(void *) = (void (*)(void *))(uintptr_t)st.api[API_INCREF];
+	void (*decref)(void *) = (void (*)(void *))(uintptr_t)st.api[API_DECREF];
+	void *code, *old;
+	uint64_t type;
+
+	(void)ud;
+	if (event[0] != 'e' || strcmp(event, "exec") != 0 || !st.started)
+		return 0;
+	code = getitem(args, 0);
+	if (!code || !pp_safe_load64((uintptr_t)code + pp_agent.layout.ob_type, &type) ||
+	    type != pp_agent.code_type)
+		return 0;
+	incref(code);
+	old = pins[pin_pos];
+	pins[pin_pos] = code;
+	pin_pos = (pin_pos + 1) % PINS;
+	if (old)
+		decref(old);
+	return 0;
+}
+
+static void install_audit_hook(void)
+{
+	int (*add)(int (*)(const char *, void *, void *), void *) =
+		(int (*)(int (*)(const char *, void *, void *), void *))(uintptr_t)st.api[API_ADD_AUDIT_HOOK];
+
+	if (audit_hooked || !add || !st.api[API_TUPLE_GETITEM] || !st.api[API_INCREF] ||
+	    !st.api[API_DECREF])
+		return;
+	/* Hooks cannot be removed: one per process, kept across fork. */
+	if (add(audit_hook, NULL) == 0)
+		audit_hooked = 1;
+}
+
+/* Releases the pinned code objects; the resolver calls it after a pass
+ * (GIL held). */
+PP_EXPORT void pp_agent_unpin(void)
+{
+	void (*decref)(void *) = (void (*)(void *))(uintptr_t)st.api[API_DECREF];
+	unsigned i;
+
+	for (i = 0; i < PINS && decref; i++) {
+		void *o = pins[i];
+		pins[i] = NULL;
+		if (o)
+			decref(o);
+	}
+}
+
+/* ---- start ---- */
+
+static int start_image(void)
+{
+	char tmp[4200];
+	unsigned opened;
+	int err;
+
+	st.problem[0] = 0;
+	new_id();
+	err = create_ring();
+	if (err) {
+		set_problem("cannot create the sample ring in %s: %s", st.dir, strerror(-err));
+		write_info(0);
+		return err;
+	}
+	if (path_of(tmp, sizeof(tmp), ".codes") == 0)
+		st.codes_fd = open(tmp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	err = pp_safe__install();
+	if (err == 0)
+		err = pp_handler__install(pp_agent.fallback);
+	if (err) {
+		set_problem("cannot install signal handlers: %s", strerror(-err));
+		write_info(0);
+		return err;
+	}
+	__atomic_store_n(&pp_agent.active, 1, __ATOMIC_RELEASE);
+	st.started = 1;
+	opened = open_thread(0, !pp_agent.fallback);
+	if (opened > 0)
+		open_other_threads();
+	write_info(opened > 0);
+	return 0;
+}
+
+PP_EXPORT int pp_agent_start(const char *state_dir, const char *interp,
+			     unsigned long hexversion, const uint64_t *api, unsigned napi)
+{
+	char why[400];
+	int err;
+
+	if (st.started)
+		return 0;
+	pthread_once(&atfork_once, register_atfork);
+	snprintf(st.dir, sizeof(st.dir), "%s", state_dir);
+	snprintf(st.interp, sizeof(st.interp), "%s", interp ? interp : "");
+	st.hexversion = hexversion;
+	memset(st.api, 0, sizeof(st.api));
+	memcpy(st.api, api, (napi < API_N ? napi : API_N) * sizeof(uint64_t));
+
+	pp_agent.fallback = env_long("PYPERF_SIGNAL_FALLBACK", 0, 0, 1) == 1;
+	pp_agent.depth = (unsigned)env_long("PYPERF_DEPTH", PP_AGENT_DEFAULT_DEPTH, 1,
+					    PP_AGENT_MAX_DEPTH);
+	pp_agent.bare = env_long("PYPERF_AGENT_BARE", 0, 0, 1) == 1;
+	err = parse_events(getenv("PYPERF_EVENTS"));
+	if (err) {
+		new_id();
+		set_problem("PYPERF_EVENTS is malformed");
+		write_info(0);
+		return err;
+	}
+	pp_agent.nevents = st.nev;
+	pp_agent.code_type = (uintptr_t)st.api[API_CODE_TYPE];
+	if (pp_pylayout__select(hexversion, (uintptr_t)st.api[API_RUNTIME], &pp_agent.layout,
+				why, sizeof(why)) != 0) {
+		/* Reading _PyRuntime needs the fault handler for its guarded
+		 * loads; without a layout there is nothing else to do. */
+		new_id();
+		set_problem("%s", why);
+		write_info(0);
+		return -ENOTSUP;
+	}
+	pp_agent.gilstate = (uintptr_t (*)(void))(uintptr_t)st.api[API_GILSTATE_GET];
+	if (!pp_agent.gilstate || !pp_agent.code_type) {
+		new_id();
+		set_problem("the bootstrap passed no PyGILState_GetThisThreadState");
+		write_info(0);
+		return -EINVAL;
+	}
+	/* Bind its PLT entries (and pthread_getspecific's) now, outside any
+	 * signal handler. */
+	(void)pp_agent.gilstate();
+	err = start_image();
+	if (err)
+		return err;
+	install_audit_hook();
+	return pp_agent_resolver_start();
+}
+
+/* After os.fork() in the child (os.register_at_fork(after_in_child)). */
+PP_EXPORT int pp_agent_restart_child(void)
+{
+	int err;
+
+	if (st.started || !st.dir[0] || !pp_agent.gilstate)
+		return 0;
+	codeset_reset();
+	err = start_image();
+	if (err)
+		return err;
+	return pp_agent_resolver_start();
+}
+
+PP_EXPORT const char *pp_agent_problem(void)
+{
+	return st.problem[0] ? st.problem : NULL;
+}
+
+PP_EXPORT const char *pp_agent_id(void)
+{
+	return st.id;
+}
+
+PP_EXPORT int pp_agent_codes_fd(void)
+{
+	return st.codes_fd;
+}
+
+/* Hands the resolver up to MAX new (code, fingerprint) pairs whose code
+ * object is alive and still the one the handler saw: readable, a code
+ * object, refcount plausible (a freed object reads 0 or an allocator's
+ * pointer there) and the same fingerprint.  Each returned code object got
+ * a Py_IncRef so that it cannot die before the caller takes its own
+ * reference; the caller drops that one with Py_DecRef.  Must be called
+ * with the GIL held (ctypes.PyDLL): only a GIL holder frees objects, so
+ * the check stays true until we return. */
+PP_EXPORT int pp_agent_take(uint64_t *ptrs, uint32_t *fps, int max)
+{
+	void (*incref)(void *) = (void (*)(void *))(uintptr_t)st.api[API_INCREF];
+	uint32_t n_q = __atomic_load_n(&pp_codeq_n, __ATOMIC_ACQUIRE);
+	int n = 0;
+
+	if (!st.started || !incref)
+		return 0;
+	if (n_q > PP_CODESET_SIZE)
+		n_q = PP_CODESET_SIZE;
+	while (n < max && st.taken < n_q) {
+		uint32_t v = __atomic_load_n(&pp_codeq[st.taken], __ATOMIC_ACQUIRE);
+		const struct pp_codeslot *s;
+		uint64_t refcnt;
+		uint32_t fp;
+
+		if (v == 0)
+			break; /* claimed, not yet queued: next time */
+		s = &pp_codeset[v - 1];
+		if (!__atomic_load_n(&s->ready, __ATOMIC_ACQUIRE))
+			break;
+		st.taken++;
+		if (!pp_safe_load64(s->code, &refcnt) || refcnt == 0 || refcnt > (1ull << 40))
+			continue;
+		if (!pp_pyframe__code_fp(&pp_agent.layout, pp_agent.code_type, s->code, &fp) ||
+		    fp != s->fp)
+			continue;
+		incref((void *)(uintptr_t)s->code);
+		ptrs[n] = s->code;
+		fps[n] = s->fp;
+		n++;
+	}
+	return n;
+}
+
+/* Samples on the calling thread are not recorded (the bootstrap's own
+ * work); they are counted as PP_RC_IGNORED. */
+PP_EXPORT void pp_agent_thread_ignore(int on)
+{
+	pp_handler__thread_ignore(on);
+}
+
+/* Fallback mode: a new thread opens its own events, and closes them when
+ * it ends (the fds would otherwise outlive it). */
+PP_EXPORT int pp_agent_thread_start(void)
+{
+	if (!st.started || !pp_agent.fallback)
+		return 0;
+	return open_thread(0, 0) > 0 ? 0 : -1;
+}
+
+PP_EXPORT void pp_agent_thread_stop(void)
+{
+	if (!st.started || !pp_agent.fallback)
+		return;
+	fds_close_tid((pid_t)syscall(SYS_gettid));
+}
+
+PP_EXPORT uint64_t pp_agent_counter(int which)
+{
+	if (!pp_agent.ring || which < 0 || which >= PP_RC_NCOUNTERS)
+		return 0;
+	return __atomic_load_n(&pp_agent.ring->counters[which], __ATOMIC_RELAXED);
+}
+
+/* Cycles of the handler's work per sample on this thread (best batch). */
+PP_EXPORT uint64_t pp_agent_bench(unsigned iters)
+{
+	if (!st.started)
+		return 0;
+	return pp_handler__bench(iters);
+}
+
+/* Handler time histogram bucket B (ring.h), for overhead.py. */
+PP_EXPORT uint64_t pp_agent_hist(int b)
+{
+	if (!pp_agent.ring || b < 0 || b >= 64)
+		return 0;
+	return __atomic_load_n(&pp_agent.ring->handler_hist[b], __ATOMIC_RELAXED);
+}
+
+PP_EXPORT int pp_agent_sampling(void)
+{
+	return st.started && nfds > 0;
+}

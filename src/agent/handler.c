@@ -1,1 +1,310 @@
-/* placeholder: being written */
+/* handler.c: the sampling signal handlers.
+ *
+ * Signal-handler code.  Rules obeyed by everything reachable from
+ * on_sigtrap() and on_fallback(): no malloc, no stdio, no locks, no dlsym,
+ * no Python API except PyGILState_GetThisThreadState (a thread-local read,
+ * called once at start so that its PLT entries are bound); no system calls
+ * except one gettid() per thread, cached; preallocated buffers only (the
+ * ring, the code set, a bounded frame array on the stack); errno saved and
+ * restored; shared data touched with atomics only.  Interpreter memory is
+ * read through guarded loads (safe_read.h), via pyframe.c.
+ *
+ * Which signals are ours: SIGTRAP with si_code TRAP_PERF (sigtrap events,
+ * Linux 5.13+), or in the fallback SIGPROF with si_code POLL_IN..POLL_HUP
+ * and an si_fd we opened.  Anything else goes to the previous handler. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#include "agent.h"
+
+#ifndef TRAP_PERF
+#define TRAP_PERF 6  /* asm-generic/siginfo.h, Linux 5.13 */
+#endif
+
+struct pp_agent_state pp_agent;
+struct pp_codeslot pp_codeset[PP_CODESET_SIZE];
+uint32_t pp_codeq[PP_CODESET_SIZE];
+uint32_t pp_codeq_n;
+uint8_t pp_fd_event[PP_FD_TABLE];
+
+static struct sigaction prev_trap, prev_fallback;
+static __thread pid_t tls_tid;
+static __thread int tls_ignore;
+
+void pp_handler__thread_ignore(int on)
+{
+	tls_ignore = on;
+}
+
+void pp_handler__forget_tid(void)
+{
+	tls_tid = 0;
+}
+
+/* si_perf_data: the word after si_addr in the _sigfault union
+ * (asm-generic/siginfo.h); glibc 2.36 does not name it. */
+static unsigned long si_perf_data(const siginfo_t *si)
+{
+	unsigned long v;
+	memcpy(&v, (const char *)&si->si_addr + sizeof(void *), sizeof(v));
+	return v;
+}
+
+static uint64_t codeset_key(uint64_t code, uint32_t fp)
+{
+	uint64_t h = (code ^ ((uint64_t)fp << 32 | fp)) * 0x9e3779b97f4a7c15ull;
+	h ^= h >> 31;
+	return h | 1;
+}
+
+/* Keys seen recently, direct-mapped: most frames of a sample were in the
+ * previous one, and 32 KiB stay in cache where the 1.5 MiB set would
+ * not.  A hint only: a racy overwrite just sends us to the set. */
+#define SEEN_SIZE 4096
+static uint64_t seen[SEEN_SIZE];
+
+void pp_handler__forget_seen(void)
+{
+	memset(seen, 0, sizeof(seen));
+}
+
+static void codeset_insert(struct pp_ring_hdr *ring, uint64_t code, uint32_t fp)
+{
+	uint64_t key = codeset_key(code, fp);
+	uint64_t *hint = &seen[key & (SEEN_SIZE - 1)];
+	uint32_t i, idx = (uint32_t)(key >> 17);
+
+	if (__atomic_load_n(hint, __ATOMIC_RELAXED) == key)
+		return;
+	__atomic_store_n(hint, key, __ATOMIC_RELAXED);
+
+	for (i = 0; i < PP_CODESET_PROBES; i++, idx++) {
+		struct pp_codeslot *s = &pp_codeset[idx & (PP_CODESET_SIZE - 1)];
+		uint64_t cur = __atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
+		uint32_t q;
+
+		if (cur == key)
+			return;
+		if (cur != 0)
+			continue;
+		if (!__atomic_compare_exchange_n(&s->key, &cur, key, 0,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			if (cur == key)
+				return;
+			continue;
+		}
+		s->code = code;
+		s->fp = fp;
+		__atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
+		q = __atomic_fetch_add(&pp_codeq_n, 1, __ATOMIC_ACQ_REL);
+		if (q < PP_CODESET_SIZE)
+			__atomic_store_n(&pp_codeq[q], (idx & (PP_CODESET_SIZE - 1)) + 1,
+					 __ATOMIC_RELEASE);
+		return;
+	}
+	pp_ring__count(ring, PP_RC_CODES_OVERFLOW, 1);
+}
+
+static void sample(unsigned event, const ucontext_t *uc);
+
+/* Diagnostic counters (samples, frames, cycles, histogram): a relaxed
+ * load and store, no lock prefix.  Two threads sampled at the same
+ * instant may lose one increment; the counts that matter to the report
+ * (drops) use pp_ring__count. */
+static inline void diag_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+/* Quarter-octave buckets: 4 * log2(cycles), up to 2^16 cycles. */
+static unsigned hist_bucket(uint64_t c)
+{
+	unsigned lz = 63u - (unsigned)__builtin_clzll(c | 4), b;
+
+	b = 4 * lz + (unsigned)((c >> (lz - 2)) & 3);
+	return b > 63 ? 63 : b;
+}
+
+/* The handler's work without the signal, for measuring it (overhead.py):
+ * ITERS samples of the calling thread, recorded with an event index no
+ * consumer counts.  Returns the fastest per-sample time of batches of 100
+ * in TSC cycles (the minimum filters out preemption by other tasks). */
+uint64_t pp_handler__bench(unsigned iters)
+{
+	ucontext_t uc;
+	uint64_t best = UINT64_MAX;
+	unsigned i, k;
+
+	memset(&uc, 0, sizeof(uc));
+	for (i = 0; i < iters; i += 100) {
+		uint64_t t0 = __rdtsc(), dt;
+		for (k = 0; k < 100; k++)
+			sample(0xffff, &uc);
+		dt = (__rdtsc() - t0) / 100;
+		if (dt < best)
+			best = dt;
+	}
+	return best;
+}
+
+static void sample(unsigned event, const ucontext_t *uc)
+{
+	struct pp_ring_frame frames[PP_AGENT_MAX_DEPTH];
+	struct pp_ring_hdr *ring;
+	struct pp_ring_sample *rec;
+	uint64_t t0 = __rdtsc();
+	uintptr_t tstate;
+	uint32_t flags = 0, len;
+	int n = 0, i;
+
+	if (!__atomic_load_n(&pp_agent.active, __ATOMIC_ACQUIRE))
+		return;
+	ring = pp_agent.ring;
+	diag_add(&ring->counters[PP_RC_SAMPLES], 1);
+	if (tls_ignore) {
+		pp_ring__count(ring, PP_RC_IGNORED, 1);
+		return;
+	}
+	if ((event >= pp_agent.nevents && event != 0xffff) || pp_agent.bare)
+		return;
+	/* Where our record will most likely go: start fetching those lines
+	 * for writing now, they are cold (the ring is larger than caches)
+	 * and the walk gives the fetches time. */
+	{
+		uint64_t head = __atomic_load_n(&ring->head, __ATOMIC_RELAXED);
+		const char *p = (const char *)pp_ring_data(ring) + (head & (ring->data_size - 1));
+		__builtin_prefetch(p, 1);
+		__builtin_prefetch(p + 64, 1);
+		__builtin_prefetch(p + 128, 1);
+		__builtin_prefetch(p + 192, 1);
+		__builtin_prefetch(p + 256, 1);
+		__builtin_prefetch(p + 320, 1);
+		__builtin_prefetch(p + 384, 1);
+		__builtin_prefetch(p + 448, 1);
+	}
+	tstate = pp_agent.gilstate ? pp_agent.gilstate() : 0;
+	if (tstate == 0) {
+		flags |= PP_SAMPLE_NO_TSTATE;
+	} else {
+		n = pp_pyframe__walk(&pp_agent.layout, pp_agent.code_type, tstate,
+				     frames, pp_agent.depth, &flags);
+		if (n < 0) {
+			pp_ring__count(ring, PP_RC_LOST_UNREADABLE, 1);
+			return;
+		}
+	}
+	if (tls_tid == 0)
+		tls_tid = (pid_t)syscall(SYS_gettid);
+
+	len = (uint32_t)pp_ring_sample_size((unsigned)n);
+	rec = pp_ring__reserve(ring, len);
+	if (rec) {
+		rec->tid = (uint32_t)tls_tid;
+		rec->event = (uint16_t)event;
+		rec->nframes = (uint16_t)n;
+		rec->flags = flags;
+		rec->ip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+		memcpy(rec->frames, frames, (size_t)n * sizeof(frames[0]));
+		pp_ring__publish(rec, len);
+		if (n == 0)
+			pp_ring__count(ring, PP_RC_NATIVE, 1);
+		if (flags & PP_SAMPLE_TRUNCATED)
+			pp_ring__count(ring, PP_RC_TRUNCATED, 1);
+		diag_add(&ring->counters[PP_RC_FRAMES], (uint64_t)n);
+	}
+	/* Even a dropped sample's code objects are worth resolving: the
+	 * next sample in them may make it. */
+	for (i = 0; i < n; i++)
+		codeset_insert(ring, frames[i].code, frames[i].fp);
+	t0 = __rdtsc() - t0;
+	diag_add(&ring->counters[PP_RC_HANDLER_CYCLES], t0);
+	diag_add(&ring->handler_hist[hist_bucket(t0)], 1);
+}
+
+static void chain(const struct sigaction *prev, int sig, siginfo_t *si, void *uc)
+{
+	if (prev->sa_flags & SA_SIGINFO) {
+		if (prev->sa_sigaction)
+			prev->sa_sigaction(sig, si, uc);
+	} else if (prev->sa_handler == SIG_DFL) {
+		/* Default action of SIGTRAP/SIGPROF: terminate (SIGTRAP with a
+		 * core).  Re-deliver it as if we had never been there. */
+		signal(sig, SIG_DFL);
+		raise(sig);
+	} else if (prev->sa_handler != SIG_IGN) {
+		prev->sa_handler(sig);
+	}
+}
+
+static void on_sigtrap(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+
+	if (si->si_code == TRAP_PERF)
+		sample((unsigned)si_perf_data(si), uc);
+	else
+		chain(&prev_trap, sig, si, uc);
+	errno = saved;
+}
+
+static void on_fallback(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+
+	/* F_SETSIG signals carry the poll band as si_code (POLL_IN = 1 ...
+	 * POLL_HUP = 6) and the fd; kill()/tgkill() give si_code <= 0 and
+	 * setitimer's SIGPROF gives SI_KERNEL (0x80).  One queued for an fd
+	 * that its thread closed on the way out is still ours: drop it (the
+	 * default action would kill the process). */
+	if (si->si_code >= POLL_IN && si->si_code <= POLL_HUP) {
+		unsigned ev = si->si_fd >= 0 && si->si_fd < PP_FD_TABLE ?
+			__atomic_load_n(&pp_fd_event[si->si_fd], __ATOMIC_RELAXED) : 0;
+		if (ev)
+			sample(ev - 1u, uc);
+		else if (__atomic_load_n(&pp_agent.active, __ATOMIC_ACQUIRE))
+			pp_ring__count(pp_agent.ring, PP_RC_INACTIVE, 1);
+	} else {
+		chain(&prev_fallback, sig, si, uc);
+	}
+	errno = saved;
+}
+
+static int install(int sig, void (*fn)(int, siginfo_t *, void *), struct sigaction *prev)
+{
+	struct sigaction cur, sa;
+
+	if (sigaction(sig, NULL, &cur) != 0)
+		return -errno;
+	if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == fn)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fn;
+	/* RESTART: an interrupted read() or write() carries on instead of
+	 * failing with EINTR in the target.  Both sampling signals are
+	 * blocked while either handler runs: one sample at a time per
+	 * thread keeps the stack use bounded. */
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGTRAP);
+	sigaddset(&sa.sa_mask, PP_FALLBACK_SIGNAL);
+	*prev = cur;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (sigaction(sig, &sa, NULL) != 0)
+		return -errno;
+	return 0;
+}
+
+int pp_handler__install(int fallback)
+{
+	if (fallback)
+		return install(PP_FALLBACK_SIGNAL, on_fallback, &prev_fallback);
+	return install(SIGTRAP, on_sigtrap, &prev_trap);
+}

@@ -1,0 +1,65 @@
+/* agent.h: state shared by agent.c (setup, resolver, fork/exec) and
+ * handler.c (the signal handlers).  Private to src/agent/. */
+#ifndef PYPERF_AGENT_H
+#define PYPERF_AGENT_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "pyperf/pyframe.h"
+#include "pyperf/ring.h"
+
+#define PP_AGENT_MAX_EVENTS 16
+#define PP_AGENT_MAX_DEPTH 256     /* frames kept on the handler's stack */
+#define PP_AGENT_DEFAULT_DEPTH 128
+
+/* Signal of the pre-5.13 fallback (async-profiler uses SIGPROF too). */
+#define PP_FALLBACK_SIGNAL SIGPROF
+
+/* fd -> event index + 1, for the fallback's si_fd; fds beyond are not
+ * used for sampling. */
+#define PP_FD_TABLE 65536
+
+/* The code set: (code address, fingerprint) pairs seen by the handler and
+ * not yet handed to the resolver.  Open addressing, insert-only, lock-free;
+ * a slot is claimed by CAS on `key` (a hash of both, never 0) and then
+ * filled; `ready` publishes it.  The queue lists claimed slots in claim
+ * order so that the resolver does not scan the table. */
+#define PP_CODESET_BITS 16
+#define PP_CODESET_SIZE (1u << PP_CODESET_BITS)
+#define PP_CODESET_PROBES 32
+
+struct pp_codeslot {
+	uint64_t key;
+	uint64_t code;
+	uint32_t fp;
+	uint32_t ready;
+};
+
+struct pp_agent_state {
+	int active;                    /* atomically read by the handlers */
+	int fallback;                  /* F_SETOWN_EX mode instead of sigtrap */
+	struct pp_pylayout layout;
+	uintptr_t code_type;           /* id(types.CodeType) */
+	uintptr_t (*gilstate)(void);   /* PyGILState_GetThisThreadState */
+	struct pp_ring_hdr *ring;
+	unsigned depth;
+	unsigned nevents;
+	int bare;                      /* PYPERF_AGENT_BARE=1: count, walk nothing
+					  (to measure the signal's own cost) */
+};
+
+extern struct pp_agent_state pp_agent;
+extern struct pp_codeslot pp_codeset[PP_CODESET_SIZE];
+extern uint32_t pp_codeq[PP_CODESET_SIZE];  /* slot index + 1, 0 = being written */
+extern uint32_t pp_codeq_n;                  /* slots claimed (queue length) */
+extern uint8_t pp_fd_event[PP_FD_TABLE];
+
+/* handler.c */
+int pp_handler__install(int fallback);   /* 0 or -errno; re-installs on top if replaced */
+void pp_handler__thread_ignore(int on);  /* samples on this thread are not recorded */
+void pp_handler__forget_tid(void);       /* after fork: the cached tid is the parent's */
+uint64_t pp_handler__bench(unsigned iters); /* best cycles per sample, no signal */
+void pp_handler__forget_seen(void);      /* with the code set, after fork */
+
+#endif
