@@ -67,6 +67,7 @@ struct options {
 	int no_attribution;
 	int depth;
 	int signal_fallback;
+	int native;
 	int color;           /* -1 auto */
 	int verbose;
 };
@@ -126,6 +127,8 @@ static const char usage_text[] =
 "      --lines               break each function down by source line\n"
 "      --per-thread          one row per function and thread\n"
 "      --per-process         one row per function and process\n"
+"      --native              show native functions (C extensions, numpy,\n"
+"                            libpython) under the Python line calling them\n"
 "      --depth N             Python frames kept per sample (default 128)\n"
 "      --no-attribution      count totals only; do not load the agent\n"
 "      --signal-fallback     use per-thread F_SETOWN_EX signals instead of\n"
@@ -176,6 +179,7 @@ enum {
 	OPT_COLLAPSED,
 	OPT_PPROF,
 	OPT_HTML,
+	OPT_NATIVE,
 };
 
 static const struct option long_options[] = {
@@ -202,6 +206,7 @@ static const struct option long_options[] = {
 	{ "collapsed", required_argument, NULL, OPT_COLLAPSED },
 	{ "pprof", required_argument, NULL, OPT_PPROF },
 	{ "html", required_argument, NULL, OPT_HTML },
+	{ "native", no_argument, NULL, OPT_NATIVE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -885,6 +890,9 @@ static int parse_options(struct options *o, int argc, char **argv, int *first_po
 		case OPT_HTML:
 			o->html = optarg;
 			break;
+		case OPT_NATIVE:
+			o->native = 1;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -1008,6 +1016,7 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 		cc.nevents = nsampled;
 		cc.depth_limit = o->depth;
 		cc.signal_fallback = o->signal_fallback;
+		cc.native = o->native;
 		cc.user_only = geteuid() != 0;
 		if (nsampled) {
 			ret = pp_collect__prepare(&collect, &cc);

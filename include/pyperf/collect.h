@@ -20,6 +20,8 @@ struct pp_collect_config {
 	int depth_limit;              /* frames kept per sample */
 	int user_only;                /* exclude_kernel (paranoid) */
 	int signal_fallback;          /* force the pre-5.13 F_SETOWN_EX path */
+	int native;                   /* --native: native frames as children of
+	                                 the Python line that called them */
 };
 
 struct pp_collect;
