@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -965,6 +966,20 @@ static void hint_unsupported(const struct options *o, const struct run_stats *s,
 			"(perf_event_paranoid forbids kernel counting for this user).\n");
 }
 
+/* Why the target ended, when a signal ended it: the report above shows
+ * what was collected up to then. */
+static void say_death(int sig, int core, int forwarded)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	fprintf(stderr, "pyperf-stat: the target %s signal %d (SIG%s)%s%s; the "
+		"report covers the run up to then\n",
+		sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == SIGHUP ?
+		"was killed by" : "crashed with", sig, abbrev ? abbrev : "?",
+		core ? ", core dumped" : "",
+		forwarded == sig ? " (sent to pyperf-stat and forwarded)" : "");
+}
+
 static int run_stat(struct options *o, const char *target_path, char **target_argv)
 {
 	struct pp_event sampled[PP_PROFILE_MAX_EVENTS];
@@ -978,6 +993,7 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 	struct pp_launch_result res;
 	struct pp_runs runs = { 0 };
 	double *run_values = NULL, last_elapsed = 0;
+	int last_status = 0, forwarded = 0;
 	char *command = NULL;
 	const char *agent_dir = NULL;
 	int have_profile = 0, exit_code = 0, counter_errno = 0, user_only = 0;
@@ -1098,6 +1114,8 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 		if (res.counter.user_only)
 			user_only = 1;
 		exit_code = pp_launch__exit_code(res.wait_status);
+		last_status = res.wait_status;
+		forwarded = res.forwarded_signal;
 		if (res.forwarded_signal && verbose)
 			die_msg("forwarded signal %d to the target", res.forwarded_signal);
 		if (WIFSIGNALED(res.wait_status) && o->repeat > 1) {
@@ -1180,6 +1198,8 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 		exit_code = 1;
 	if (ran)
 		hint_unsupported(o, &st, counter_errno, user_only);
+	if (ran && WIFSIGNALED(last_status) && (o->output || (!o->sep && !o->json)))
+		say_death(WTERMSIG(last_status), WCOREDUMP(last_status), forwarded);
 out:
 	if (collect)
 		pp_collect__free(collect);
