@@ -108,6 +108,7 @@ static const char *const special_names[PP_FUNC_FIRST_USER] = {
 	[PP_FUNC_UNRESOLVED] = "<unresolved code>",
 	[PP_FUNC_TRUNCATED] = "<truncated>",
 	[PP_FUNC_NATIVE] = "<native>",
+	[PP_FUNC_UNSAMPLED] = "<not sampled>",
 };
 
 int pp_profile__init(struct pp_profile *p)

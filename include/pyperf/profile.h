@@ -18,7 +18,8 @@ enum {
 	PP_FUNC_UNRESOLVED = 0, /* "<unresolved code>": code object died unresolved */
 	PP_FUNC_TRUNCATED  = 1, /* "<truncated>": stack deeper than the depth limit */
 	PP_FUNC_NATIVE     = 2, /* "<native>": thread with no Python frame */
-	PP_FUNC_FIRST_USER = 3,
+	PP_FUNC_UNSAMPLED  = 3, /* "<not sampled>": counted where no agent ran */
+	PP_FUNC_FIRST_USER = 4,
 };
 
 struct pp_func {

@@ -137,6 +137,7 @@ static const char *const special_names[PP_FUNC_FIRST_USER] = {
 	[PP_FUNC_UNRESOLVED] = "<unresolved code>",
 	[PP_FUNC_TRUNCATED] = "<truncated>",
 	[PP_FUNC_NATIVE] = "<native>",
+	[PP_FUNC_UNSAMPLED] = "<not sampled>",
 };
 
 struct row_id {
