@@ -122,6 +122,33 @@ static void report_interpreter(const char *path, char seen[][4096], int *nseen)
 	       "attribution through _Py_DebugOffsets (3.14+, untested)");
 }
 
+/* python3 on PATH may be a script (pyenv's shim) that execs the real
+ * interpreter: it works, but its own start-up is counted in the totals. */
+static void note_shim(const char *path)
+{
+	char *copy = strdup(path), *save = NULL, *dir;
+	char cand[4096], head[2];
+
+	for (dir = copy ? strtok_r(copy, ":", &save) : NULL; dir;
+	     dir = strtok_r(NULL, ":", &save)) {
+		FILE *f;
+
+		snprintf(cand, sizeof(cand), "%s/python3", dir);
+		if (access(cand, X_OK) != 0)
+			continue;
+		f = fopen(cand, "re");
+		if (f && fread(head, 1, 2, f) == 2 && head[0] == '#' && head[1] == '!')
+			printf("  python3 on PATH is %s, a script (a pyenv shim?) that execs the\n"
+			       "  real interpreter: its own start-up counts in the totals and shows\n"
+			       "  as <not sampled>; --python with the real interpreter avoids it.\n",
+			       cand);
+		if (f)
+			fclose(f);
+		break;
+	}
+	free(copy);
+}
+
 static void list_interpreters(void)
 {
 	static char seen[64][4096];
@@ -133,6 +160,8 @@ static void list_interpreters(void)
 	glob_t g;
 
 	printf("\nPython interpreters:\n");
+	if (path)
+		note_shim(path);
 	if (path) {
 		char *copy = strdup(path), *save = NULL, *dir;
 
