@@ -1180,7 +1180,7 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 			profile.ev[i].total = rows[ci].value;
 			covered = (double)profile.ev[i].samples * (double)profile.ev[i].period;
 			missing = (rows[ci].value * st.runs - covered) / (double)profile.ev[i].period;
-			if (profile.ev[i].samples && missing >= 1) {
+			if (missing >= 1) {
 				struct pp_frame f = { PP_FUNC_UNSAMPLED, 0 };
 
 				pp_profile__add_sample(&profile, (int)i, 0, 0, &f, 1,
@@ -1323,6 +1323,57 @@ int pp_cli_main(int argc, char **argv)
 out:
 	free(target_path);
 	free(target_argv);
+	pp_evlist__free(&o.events);
+	return ret;
+}
+
+/* pyperf-stat's command line checked and nothing else, for the fuzz
+ * harness (tests/fuzz/fuzz_cli.c): the subcommand, every option through
+ * parse_options() and the operands each mode needs, as pp_cli_main would,
+ * but no target is resolved, no file read, nothing run.  What
+ * parse_options() prints (errors, --help, --version) goes to /dev/null:
+ * glibc's stdout and stderr are ordinary variables a program may assign
+ * (glibc manual, "Standard Streams"), and ASan's reports, written to
+ * fd 2, still reach the fuzzer. */
+int pp_cli__parse_only(int argc, char **argv)
+{
+	static char *reset_argv[] = { "pyperf-stat", NULL };
+	FILE *out = stdout, *err = stderr, *null;
+	struct options o;
+	int first = 0, ret, mode = MODE_STAT;
+
+	if (argc >= 2 && !strcmp(argv[1], "list"))
+		return 0;
+	if (argc >= 2 && !strcmp(argv[1], "record"))
+		mode = MODE_RECORD;
+	else if (argc >= 2 && !strcmp(argv[1], "report"))
+		mode = MODE_REPORT;
+	if (mode != MODE_STAT) {
+		argc--;
+		argv++;
+	}
+	null = fopen("/dev/null", "w");
+	if (!null)
+		return 1;
+	/* parse_options() sets optind = 1, which glibc takes as "go on", not
+	 * "start again": a scan that stopped inside "-vx" would resume in the
+	 * previous argv, and the first call's ordering ('+' or not) would
+	 * stick.  optind = 0 and one empty scan in this mode start afresh. */
+	optind = 0;
+	(void)getopt_long(1, reset_argv, mode == MODE_REPORT ? "" : "+", long_options, NULL);
+	stdout = null;
+	stderr = null;
+	pp_events__init();
+	ret = parse_options(&o, argc, argv, &first, mode);
+	stdout = out;
+	stderr = err;
+	fclose(null);
+	if (!ret && first >= 0) {
+		if (mode == MODE_REPORT && argc - first > 1)
+			ret = PP_EXIT_USAGE;  /* cmd_report: one saved profile */
+		else if (mode != MODE_REPORT && first >= argc)
+			ret = PP_EXIT_USAGE;  /* no script or command given */
+	}
 	pp_evlist__free(&o.events);
 	return ret;
 }
