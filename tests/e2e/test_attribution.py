@@ -22,13 +22,17 @@ from lib import Skip, Tap, TempDir, check, interpreters, run  # noqa: E402
 TOOL = os.path.abspath(sys.argv[1])
 AGENT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "agent")
 TOL = 3.0
+# 4 kHz: about 3000 samples a case, so the binomial spread of a 75% share
+# (sqrt(.75*.25/n) = 0.8 points) keeps the 3-point tolerance near 4 sigma;
+# at the default 1 kHz one case in a few hundred would fail by chance.
+RATE = ["-F", "4000"]
 
 
 def attribute(py, script, args=(), extra=()):
     """Runs SCRIPT under pyperf-stat; returns (json rows, truth, text report)."""
     with TempDir() as d:
         out = os.path.join(d, "report.json")
-        res = run(TOOL, ["-j", "-o", out, "--top", "0", "-e", "task-clock"] + list(extra)
+        res = run(TOOL, ["-j", "-o", out, "--top", "0", "-e", "task-clock"] + RATE + list(extra)
                   + ["--python", py, os.path.join(AGENT, script)] + list(args), timeout=300)
         check(res.rc == 0, "%s ran" % script, res)
         with open(out) as f:
