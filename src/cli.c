@@ -331,30 +331,31 @@ static int ends_with(const char *s, const char *suffix)
 	return a >= b && !strcmp(s + a - b, suffix);
 }
 
-static int has_shebang(const char *path)
+/* Whether PATH starts with the LEN bytes MAGIC. */
+static int starts_with_bytes(const char *path, const char *magic, size_t len)
 {
-	char buf[2];
+	char buf[8];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
-	if (fd < 0)
+	if (fd < 0 || len > sizeof(buf)) {
+		if (fd >= 0)
+			close(fd);
 		return 0;
-	n = read(fd, buf, 2);
+	}
+	n = read(fd, buf, len);
 	close(fd);
-	return n == 2 && buf[0] == '#' && buf[1] == '!';
+	return n == (ssize_t)len && !memcmp(buf, magic, len);
+}
+
+static int has_shebang(const char *path)
+{
+	return starts_with_bytes(path, "#!", 2);
 }
 
 static int is_elf(const char *path)
 {
-	char buf[4];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, 4);
-	close(fd);
-	return n == 4 && !memcmp(buf, "\177ELF", 4);
+	return starts_with_bytes(path, "\177ELF", 4);
 }
 
 static char **copy_argv(int argc, char **argv, const char *argv0)
