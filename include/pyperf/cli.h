@@ -13,6 +13,13 @@ enum {
 
 int pp_cli_main(int argc, char **argv);
 
+/* Parses and validates ARGV exactly as pp_cli_main would, then stops:
+ * resolves no target, runs nothing, prints nothing.  Returns what the
+ * real command would exit with for a usage error (PP_EXIT_USAGE), 1 when
+ * /dev/null cannot be opened, else 0.  For the fuzz harness; may be
+ * called any number of times. */
+int pp_cli__parse_only(int argc, char **argv);
+
 /* pyperf-stat --check: environment diagnosis on stdout. Returns the exit
  * status (0 when per-function attribution can work here). */
 int pp_check_main(const char *agent_dir);
