@@ -19,6 +19,7 @@
 #include "pp_config.h"
 #include "pyperf/cli.h"
 #include "pyperf/collect.h"
+#include "pyperf/diff.h"
 #include "pyperf/counter.h"
 #include "pyperf/events.h"
 #include "pyperf/export.h"
@@ -159,6 +160,8 @@ static const char usage_text[] =
 "                            pyperf.data) without printing the report\n"
 "  report [FILE] [options]   print the report of a saved profile; takes\n"
 "                            the report and export options above\n"
+"  diff BASE NEW [options]   compare two saved profiles and fail on\n"
+"                            regressions (pyperf-stat diff --help, docs/ci.md)\n"
 "\n"
 "Exit status: the target's own, 128+N when it died of signal N, 2 on a\n"
 "usage error, 126/127 when the target cannot be run.\n"
@@ -1162,6 +1165,11 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 		ret = pp_collect__finish(collect, &profile);
 		if (ret < 0)
 			die_msg("warning: collecting samples: %s", strerror(-ret));
+		/* the last run's samples, before <not sampled> is added below */
+		if (runs.n < (size_t)st.runs &&
+		    pp_runs__capture(&runs, &profile, run_values, o->events.n,
+				     last_elapsed) < 0)
+			goto nomem;
 		problem = pp_collect__problem(collect);
 		interp_name = pp_collect__interpreter(collect);
 		if (interp_name) {
@@ -1280,6 +1288,8 @@ int pp_cli_main(int argc, char **argv)
 	pp_log_set(log_to_stderr, NULL);
 	if (argc >= 2 && !strcmp(argv[1], "list"))
 		return cmd_list();
+	if (argc >= 2 && !strcmp(argv[1], "diff"))
+		return pp_cmd_diff(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "record"))
 		mode = MODE_RECORD;
 	else if (argc >= 2 && !strcmp(argv[1], "report"))

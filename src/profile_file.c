@@ -5,10 +5,23 @@
  * walks it with a cursor that checks every length against what remains
  * before reading, and every count against the bytes that could hold it
  * before allocating, so no input can make it read out of bounds or
- * allocate more than a small multiple of the file's size. */
+ * allocate more than a small multiple of the file's size.
+ *
+ * Format 1 also knows, after "LOST" and before "END ", the optional section
+ * (flags 0, so that readers that predate it skip it):
+ *
+ *   "RUNS"  each run of -r N, for CI baselines (pyperf-stat diff):
+ *           u32 nruns (= META runs), u32 nvalues (= ROWS n), u32 nevents
+ *           (= EVNT n, 0 without a profile), then nruns x (f64 elapsed,
+ *           nvalues x f64 value (NaN: not counted in that run), nevents x
+ *           u64 samples of the run, u64 nfuncs, nfuncs x (u32 func (an id
+ *           in FUNC), nevents x u64 self samples, nevents x u64 inclusive
+ *           samples)); per event, self <= inclusive <= the run's samples,
+ *           and the runs' samples add up to at most the EVNT count. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +51,7 @@ static const int skip_checksum = 0;
 
 /* Known sections in the order they must appear (rank = index + 1). */
 enum sec_id { SEC_META, SEC_ROWS, SEC_EVNT, SEC_FUNC, SEC_STAK, SEC_PROC,
-	      SEC_LOST, SEC_END, SEC_NKNOWN };
+	      SEC_LOST, SEC_RUNS, SEC_END, SEC_NKNOWN };
 
 static const struct {
 	char tag[4];
@@ -51,6 +64,7 @@ static const struct {
 	[SEC_STAK] = { { 'S', 'T', 'A', 'K' }, "stacks" },
 	[SEC_PROC] = { { 'P', 'R', 'O', 'C' }, "processes" },
 	[SEC_LOST] = { { 'L', 'O', 'S', 'T' }, "lost" },
+	[SEC_RUNS] = { { 'R', 'U', 'N', 'S' }, "runs" },
 	[SEC_END]  = { { 'E', 'N', 'D', ' ' }, "end" },
 };
 
@@ -322,8 +336,38 @@ static void write_profile(struct wbuf *w, const struct pp_profile *p)
 	sec_end(w, at);
 }
 
+static void write_runs(struct wbuf *w, const struct pp_report_data *d)
+{
+	size_t nev = d->profile ? d->profile->nevents : 0;
+	size_t i, j, v, e, at;
+
+	at = sec_begin(w, SEC_RUNS);
+	put_u32(w, (uint32_t)d->runs);
+	put_u32(w, (uint32_t)d->nrows);
+	put_u32(w, (uint32_t)nev);
+	for (i = 0; i < (size_t)d->runs; i++) {
+		const struct pp_run *run = &d->run[i];
+
+		put_f64(w, run->elapsed_s);
+		for (v = 0; v < d->nrows; v++)
+			put_f64(w, run->values ? run->values[v] : NAN);
+		for (e = 0; e < nev; e++)
+			put_u64(w, run->samples[e]);
+		/* without a profile there are no function ids to refer to */
+		put_u64(w, nev ? run->nfuncs : 0);
+		for (j = 0; nev && j < run->nfuncs; j++) {
+			put_u32(w, run->funcs[j].func);
+			for (e = 0; e < nev; e++)
+				put_u64(w, run->funcs[j].self[e]);
+			for (e = 0; e < nev; e++)
+				put_u64(w, run->funcs[j].total[e]);
+		}
+	}
+	sec_end(w, at);
+}
+
 static int encode(struct wbuf *w, const struct pp_report_data *d,
-		  const char *tool_version)
+		  const char *tool_version, int with_runs)
 {
 	size_t i, at;
 	uint32_t crc;
@@ -362,6 +406,8 @@ static int encode(struct wbuf *w, const struct pp_report_data *d,
 
 	if (d->profile)
 		write_profile(w, d->profile);
+	if (d->run && with_runs)
+		write_runs(w, d);
 
 	/* The checksum covers every byte before it, its own section's
 	 * header included. */
@@ -375,18 +421,58 @@ static int encode(struct wbuf *w, const struct pp_report_data *d,
 	return w->err;
 }
 
+/* Every function id of D->run names a function of D->profile, and the
+ * counts are what the loader accepts. */
+static int runs_consistent(const struct pp_report_data *d)
+{
+	const struct pp_profile *p = d->profile;
+	uint64_t sum[PP_PROFILE_MAX_EVENTS] = { 0 };
+	size_t i, j, e;
+
+	for (i = 0; d->run && i < (size_t)d->runs; i++) {
+		const struct pp_run *run = &d->run[i];
+
+		if (!p)
+			continue;
+		if (run->nfuncs && !run->funcs)
+			return 0;
+		for (e = 0; e < p->nevents; e++) {
+			if (run->samples[e] > p->ev[e].samples - sum[e])
+				return 0;
+			sum[e] += run->samples[e];
+		}
+		for (j = 0; j < run->nfuncs; j++) {
+			const struct pp_run_func *f = &run->funcs[j];
+
+			if (f->func >= p->nfuncs)
+				return 0;
+			for (e = 0; e < p->nevents; e++)
+				if (f->self[e] > f->total[e] || f->total[e] > run->samples[e])
+					return 0;
+		}
+	}
+	return 1;
+}
+
 int pp_profile_file__save(const char *path, const struct pp_report_data *d,
 			  const char *tool_version)
 {
 	struct wbuf w = { 0 };
-	int ret;
+	int ret, with_runs;
 
 	if (d->runs < 1 || (d->nrows && !d->rows) ||
 	    (d->profile && d->profile->nevents > PP_PROFILE_MAX_EVENTS)) {
 		pp_log(PP_LOG_ERROR, "cannot save %s: inconsistent report data", path);
 		return -EINVAL;
 	}
-	ret = encode(&w, d, tool_version);
+	/* The per-run figures are a bonus for baselines: figures the loader
+	 * would refuse must not cost the whole profile. */
+	with_runs = runs_consistent(d);
+	if (d->run && !with_runs)
+		pp_log(PP_LOG_WARN, "%s: the per-run figures do not add up to the "
+		       "profile; saved without them (pyperf-stat diff will use the "
+		       "means)", path);
+	ret = encode(&w, d, tool_version, with_runs);
 	if (ret < 0) {
 		pp_log(PP_LOG_ERROR, "cannot save %s: %s", path, strerror(-ret));
 		goto out;
@@ -969,6 +1055,142 @@ static int read_lost(struct rd *r, struct pp_loaded *l)
 	return 0;
 }
 
+/* One function of a run.  Ids that the FUNC table merged (duplicates)
+ * add up, capped at the run's samples so the bounds still hold. */
+static int read_run_func(struct rd *r, struct load_state *st, struct pp_run *run,
+			 uint32_t *slot, size_t nev)
+{
+	struct pp_run_func f = { 0 };
+	struct pp_run_func *into;
+	uint32_t id;
+	size_t e;
+
+	if (get_u32(r, &id))
+		return -EINVAL;
+	if (id >= st->nfuncs)
+		return corrupt(r, "function %" PRIu32 " of %" PRIu64, id, st->nfuncs);
+	f.func = st->fmap[id];
+	for (e = 0; e < nev; e++)
+		if (get_u64(r, &f.self[e]))
+			return -EINVAL;
+	for (e = 0; e < nev; e++) {
+		if (get_u64(r, &f.total[e]))
+			return -EINVAL;
+		if (f.self[e] > f.total[e])
+			return corrupt(r, "function %" PRIu32 " has %" PRIu64 " self "
+				       "samples of event %zu but %" PRIu64 " inclusive",
+				       id, f.self[e], e, f.total[e]);
+		if (f.total[e] > run->samples[e])
+			return corrupt(r, "function %" PRIu32 " has %" PRIu64 " samples "
+				       "of event %zu, the run %" PRIu64, id, f.total[e], e,
+				       run->samples[e]);
+	}
+	if (!slot[f.func]) {
+		run->funcs[run->nfuncs] = f;
+		slot[f.func] = (uint32_t)++run->nfuncs;
+		return 0;
+	}
+	into = &run->funcs[slot[f.func] - 1];
+	for (e = 0; e < nev; e++) {
+		into->self[e] += f.self[e];
+		into->total[e] += f.total[e];
+		if (into->total[e] > run->samples[e])
+			into->total[e] = run->samples[e];
+		if (into->self[e] > into->total[e])
+			into->self[e] = into->total[e];
+	}
+	return 0;
+}
+
+static int read_runs(struct rd *r, struct pp_loaded *l, struct load_state *st)
+{
+	struct pp_report_data *d = &l->data;
+	size_t nev = l->has_profile ? l->profile.nevents : 0;
+	uint64_t sum[PP_PROFILE_MAX_EVENTS] = { 0 };
+	uint32_t nruns, nvalues, nevents, *slot = NULL;
+	struct pp_run *runs;
+	uint64_t min_run, nf, i, j;
+	size_t v, e;
+	int ret = -EINVAL;
+
+	if (get_u32(r, &nruns) || get_u32(r, &nvalues) || get_u32(r, &nevents))
+		return -EINVAL;
+	if (nruns != (uint32_t)d->runs)
+		return corrupt(r, "%" PRIu32 " runs, but 'meta' says %d", nruns, d->runs);
+	if (nvalues != d->nrows)
+		return corrupt(r, "%" PRIu32 " values per run for %zu rows", nvalues,
+			       d->nrows);
+	if (nevents != nev)
+		return corrupt(r, "%" PRIu32 " events per run for %zu sampled events",
+			       nevents, nev);
+	/* elapsed, the values, the samples, the function count */
+	min_run = 8 + 8 * (uint64_t)nvalues + 8 * (uint64_t)nev + 8;
+	if (nruns > r->left / min_run)
+		return corrupt(r, "claims %" PRIu32 " runs, but %zu bytes hold at most %"
+			       PRIu64, nruns, r->left, r->left / min_run);
+	runs = calloc(nruns, sizeof(*runs));
+	/* one slot per function of the profile: where it is in this run */
+	slot = calloc(l->profile.nfuncs ? l->profile.nfuncs : 1, sizeof(*slot));
+	if (!runs || !slot) {
+		free(runs);
+		free(slot);
+		return nomem(r);
+	}
+	d->run = runs;   /* owned by L from here: pp_loaded__free frees it */
+	r->what = "run";
+	for (i = 0; i < nruns; i++) {
+		struct pp_run *run = &runs[i];
+
+		r->item = i;
+		if (get_f64(r, &run->elapsed_s))
+			goto out;
+		run->values = malloc((nvalues ? nvalues : 1) * sizeof(*run->values));
+		if (!run->values) {
+			ret = nomem(r);
+			goto out;
+		}
+		for (v = 0; v < nvalues; v++)
+			if (get_f64(r, &run->values[v]))
+				goto out;
+		for (e = 0; e < nev; e++) {
+			if (get_u64(r, &run->samples[e]))
+				goto out;
+			if (run->samples[e] > st->ev_samples[e] - sum[e]) {
+				corrupt(r, "the runs have more samples of event %zu than "
+					"the %" PRIu64 " of the profile", e, st->ev_samples[e]);
+				goto out;
+			}
+			sum[e] += run->samples[e];
+		}
+		if (get_count(r, 4 + 16 * nev, &nf))
+			goto out;
+		if (nf > st->nfuncs) {
+			corrupt(r, "%" PRIu64 " functions of %" PRIu64, nf, st->nfuncs);
+			goto out;
+		}
+		run->funcs = malloc((nf ? nf : 1) * sizeof(*run->funcs));
+		if (!run->funcs) {
+			ret = nomem(r);
+			goto out;
+		}
+		for (j = 0; j < nf; j++) {
+			int fret = read_run_func(r, st, run, slot, nev);
+
+			if (fret) {
+				ret = fret;
+				goto out;
+			}
+		}
+		for (j = 0; j < run->nfuncs; j++)
+			slot[run->funcs[j].func] = 0;
+	}
+	r->what = NULL;
+	ret = 0;
+out:
+	free(slot);
+	return ret;
+}
+
 static int read_section(struct rd *r, enum sec_id id, struct pp_loaded *l,
 			struct load_state *st)
 {
@@ -980,6 +1202,7 @@ static int read_section(struct rd *r, enum sec_id id, struct pp_loaded *l,
 	case SEC_STAK: return read_stacks(r, l, st);
 	case SEC_PROC: return read_procs(r, l);
 	case SEC_LOST: return read_lost(r, l);
+	case SEC_RUNS: return read_runs(r, l, st);
 	default: return 0;
 	}
 }
@@ -1068,7 +1291,7 @@ static int parse(struct rd *r, struct pp_loaded *l, struct load_state *st)
 		if (id != SEC_META && last < SEC_META)
 			return fail(r, -EINVAL, "%s is corrupt (section '%s' before 'meta')",
 				    r->file, sections[id].name);
-		if (id > SEC_EVNT && id != SEC_END && !l->has_profile)
+		if (id > SEC_EVNT && id != SEC_END && id != SEC_RUNS && !l->has_profile)
 			return fail(r, -EINVAL, "%s is corrupt (section '%s' without "
 				    "'events')", r->file, sections[id].name);
 		last = id;
@@ -1223,7 +1446,16 @@ out:
 
 void pp_loaded__free(struct pp_loaded *l)
 {
+	/* data.run is const for the report's readers; here it is the array
+	 * read_runs allocated, owned by L. */
+	struct pp_run *runs = (struct pp_run *)l->data.run;
 	size_t i;
+
+	for (i = 0; runs && i < (size_t)l->data.runs; i++) {
+		free(runs[i].values);
+		free(runs[i].funcs);
+	}
+	free(runs);
 
 	for (i = 0; i < l->nstrs; i++)
 		free(l->strs[i]);

@@ -167,6 +167,52 @@ static struct pp_stat_row rows[] = {
 	{ "branch-misses", "", 0, 5, PP_COUNT_NOT_SUPPORTED, NAN, -0.0, 0, 0 },
 };
 
+/* The three runs of build_data's -r 3, each with its own totals and
+ * per-function samples; filled by fill_runs once the profile's function
+ * ids are known.  The samples add up to at most the profile's. */
+static double run_values[3][4] = {
+	{ 819e6, 3.4e9, NAN, NAN },
+	{ 820e6, 3.6e9, NAN, NAN },
+	{ 818.7e6, 3.5e9, 12.0, NAN },
+};
+static struct pp_run_func run_funcs[3][2];
+static struct pp_run runs[3];
+
+static int fill_runs(const struct pp_profile *p)
+{
+	static const uint64_t samples[3][3] = { { 300, 5, 20 }, { 300, 6, 13 }, { 215, 5, 10 } };
+	int64_t work = -1, main_ = -1;
+	size_t i, e;
+
+	for (i = 0; i < p->nfuncs; i++) {
+		if (!strcmp(p->funcs[i].qualname, "work"))
+			work = (int64_t)i;
+		if (!strcmp(p->funcs[i].qualname, "main"))
+			main_ = (int64_t)i;
+	}
+	if (work < 0 || main_ < 0)
+		return 0;   /* not build_profile's: no runs */
+	memset(runs, 0, sizeof(runs));
+	memset(run_funcs, 0, sizeof(run_funcs));
+	for (i = 0; i < 3; i++) {
+		runs[i].elapsed_s = 1.2 + 0.01 * (double)i;
+		runs[i].values = run_values[i];
+		for (e = 0; e < 3; e++)
+			runs[i].samples[e] = samples[i][e];
+		run_funcs[i][0].func = (uint32_t)work;
+		run_funcs[i][0].self[0] = 200 + i;
+		run_funcs[i][0].total[0] = 200 + i;
+		run_funcs[i][0].self[1] = 1;
+		run_funcs[i][0].total[1] = 2;
+		run_funcs[i][1].func = (uint32_t)main_;
+		run_funcs[i][1].total[0] = 200 + i;
+		run_funcs[i][1].total[1] = 2 + i;
+		runs[i].funcs = run_funcs[i];
+		runs[i].nfuncs = i == 2 ? 1 : 2;  /* main has no samples in run 2 */
+	}
+	return 1;
+}
+
 static void build_data(struct pp_report_data *d, const struct pp_profile *p)
 {
 	memset(d, 0, sizeof(*d));
@@ -181,6 +227,8 @@ static void build_data(struct pp_report_data *d, const struct pp_profile *p)
 	d->profile = p;
 	d->interpreter = "CPython 3.12.1 (/usr/bin/python3.12)";
 	d->attribution_note = NULL;
+	if (p && fill_runs(p))
+		d->run = runs;
 }
 
 /* Doubles compare by bits: NaN and -0.0 must survive too. */
@@ -265,6 +313,25 @@ static void assert_same_data(const struct pp_report_data *a, const struct pp_rep
 	cr_assert_eq(!a->profile, !b->profile);
 	if (a->profile)
 		assert_same_profile(a->profile, b->profile);
+	cr_assert_eq(!a->run, !b->run);
+	for (i = 0; a->run && i < (size_t)a->runs; i++) {
+		const struct pp_run *x = &a->run[i], *y = &b->run[i];
+		size_t nev = a->profile ? a->profile->nevents : 0;
+
+		assert_same_double(x->elapsed_s, y->elapsed_s, "run elapsed");
+		for (size_t v = 0; v < a->nrows; v++)
+			assert_same_double(x->values[v], y->values[v], "run value");
+		cr_assert_eq(memcmp(x->samples, y->samples, nev * sizeof(x->samples[0])), 0,
+			     "run %zu samples", i);
+		cr_assert_eq(x->nfuncs, nev ? y->nfuncs : 0, "run %zu", i);
+		for (size_t f = 0; f < y->nfuncs; f++) {
+			cr_assert_eq(x->funcs[f].func, y->funcs[f].func);
+			cr_assert_eq(memcmp(x->funcs[f].self, y->funcs[f].self,
+					    nev * sizeof(uint64_t)), 0);
+			cr_assert_eq(memcmp(x->funcs[f].total, y->funcs[f].total,
+					    nev * sizeof(uint64_t)), 0);
+		}
+	}
 }
 
 /* A valid saved file in memory. */
@@ -624,11 +691,14 @@ static void patch_string(uint8_t *b, size_t len, const char *s, size_t off, uint
 
 Test(profile_file, bad_utf8_names_the_section)
 {
+	char want[128];
 	size_t len;
 	uint8_t *b = valid_file(&len);
 
 	patch_string(b, len, "método", 2, 0xff);
-	expect_error(b, len, -EINVAL, "section 'functions', function 5: qualname is not valid UTF-8");
+	snprintf(want, sizeof(want), "section 'functions', function %d: qualname is not "
+		 "valid UTF-8", PP_FUNC_FIRST_USER + 2);   /* after work and main */
+	expect_error(b, len, -EINVAL, want);
 	free(b);
 
 	b = valid_file(&len);
@@ -695,12 +765,12 @@ Test(profile_file, unknown_sections_are_skipped_unless_required)
 {
 	size_t len, end, n;
 	uint8_t *b = valid_file(&len), *c;
-	static const uint8_t extra[] = "RUNS\0\0\0\0\x05\0\0\0\0\0\0\0hello";
+	static const uint8_t extra[] = "XTRA\0\0\0\0\x05\0\0\0\0\0\0\0hello";
 	struct pp_loaded l;
 	char err[256];
 
 	/* a later version's section before 'END ' */
-	end = section(b, len, "END ", NULL) - 16;
+	end = section(b, len, "RUNS", NULL) - 16;
 	n = len + sizeof(extra) - 1;
 	c = malloc(n);
 	memcpy(c, b, end);
@@ -714,7 +784,7 @@ Test(profile_file, unknown_sections_are_skipped_unless_required)
 	c[end + 4] = 1;  /* flags: required */
 	fix_crc(c, n);
 	expect_error(c, n, -ENOTSUP, "needs a newer pyperf-stat (it has a required "
-		     "section 'RUNS')");
+		     "section 'XTRA')");
 	free(c);
 	free(b);
 }
@@ -801,4 +871,218 @@ Test(profile_file, utf8_validation_is_strict)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		cr_assert_eq(pp_utf8__valid(cases[i].s, strlen(cases[i].s)), cases[i].ok,
 			     "case %zu", i);
+}
+
+/* ------------------------------------------------------- per-run data */
+
+/* Offset of run RUN's function count in the RUNS section of a valid_file()
+ * (3 runs, 4 values, 3 events). */
+static size_t run_nfuncs_at(const uint8_t *b, size_t len, int run)
+{
+	size_t at = section(b, len, "RUNS", NULL) + 12;
+	int i;
+
+	for (i = 0;; i++) {
+		uint64_t nf = 0;
+
+		at += 8 + 4 * 8 + 3 * 8;
+		if (i == run)
+			return at;
+		for (int k = 0; k < 8; k++)
+			nf |= (uint64_t)b[at + k] << (8 * k);
+		at += 8 + nf * (4 + 2 * 3 * 8);
+	}
+}
+
+Test(profile_file, runs_section_is_optional_and_round_trips)
+{
+	size_t len, at;
+	uint8_t *b = valid_file(&len);
+	struct pp_loaded l;
+	char err[256];
+
+	at = section(b, len, "RUNS", NULL);
+	cr_assert_eq(b[at - 12] | b[at - 11] | b[at - 10] | b[at - 9], 0,
+		     "RUNS must not be marked required: older readers skip it");
+	cr_assert_eq(load_buf(b, len, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(pp_profile_file__load_mem(b, len, "x", &l, err, sizeof(err)), 0, "%s", err);
+	cr_assert_not_null(l.data.run);
+	cr_assert_eq(l.data.run[1].samples[0], 300);
+	cr_assert_eq(l.data.run[2].nfuncs, 1);
+	cr_assert_eq(l.data.run[2].funcs[0].self[0], 202);
+	cr_assert_str_eq(l.profile.funcs[l.data.run[2].funcs[0].func].qualname, "work");
+	cr_assert(isnan(l.data.run[0].values[2]));
+	cr_assert_eq(l.data.run[2].values[2], 12.0);
+	pp_loaded__free(&l);
+
+	/* What a reader that predates RUNS sees: an unknown, optional
+	 * section, skipped; the rest of the file is unchanged. */
+	memcpy(b + at - 16, "RUNX", 4);
+	fix_crc(b, len);
+	cr_assert_eq(pp_profile_file__load_mem(b, len, "x", &l, err, sizeof(err)), 0, "%s", err);
+	cr_assert_null(l.data.run);
+	cr_assert_eq(l.data.runs, 3);
+	pp_loaded__free(&l);
+	free(b);
+}
+
+Test(profile_file, file_without_runs_loads_without_run_data)
+{
+	struct pp_profile p;
+	struct pp_report_data d;
+	struct pp_loaded l;
+	char err[256];
+
+	build_profile(&p);
+	build_data(&d, &p);
+	d.run = NULL;
+	cr_assert_eq(pp_profile_file__save(tmp_path("nr"), &d, "v"), 0);
+	cr_assert_eq(pp_profile_file__load(tmp_path("nr"), &l, err, sizeof(err)), 0, "%s", err);
+	cr_assert_null(l.data.run);
+	assert_same_data(&d, &l.data);
+	pp_loaded__free(&l);
+	pp_profile__free(&p);
+}
+
+Test(profile_file, runs_without_profile_round_trip)
+{
+	static double v[2][4] = { { 1e6, 2, NAN, NAN }, { 1.1e6, 3, NAN, NAN } };
+	struct pp_run r[2] = { { .elapsed_s = 0.5, .values = v[0] },
+			       { .elapsed_s = 0.25, .values = v[1] } };
+	struct pp_report_data d;
+	struct pp_loaded l;
+	char err[256];
+
+	build_data(&d, NULL);
+	d.profile = NULL;
+	d.runs = 2;
+	d.run = r;
+	cr_assert_eq(pp_profile_file__save(tmp_path("rp"), &d, "v"), 0);
+	cr_assert_eq(pp_profile_file__load(tmp_path("rp"), &l, err, sizeof(err)), 0, "%s", err);
+	assert_same_data(&d, &l.data);
+	pp_loaded__free(&l);
+}
+
+static void save_loads_without_runs(const struct pp_report_data *d, const char *name)
+{
+	struct pp_loaded l;
+	char err[256];
+
+	cr_assert_eq(pp_profile_file__save(tmp_path(name), d, "v"), 0);
+	cr_assert_eq(pp_profile_file__load(tmp_path(name), &l, err, sizeof(err)), 0, "%s", err);
+	cr_assert_null(l.data.run, "%s: inconsistent per-run figures were saved", name);
+	cr_assert_not_null(l.data.profile);
+	pp_loaded__free(&l);
+}
+
+Test(profile_file, inconsistent_runs_are_left_out_not_the_profile)
+{
+	struct pp_profile p;
+	struct pp_report_data d;
+
+	build_profile(&p);
+	build_data(&d, &p);
+	run_funcs[0][0].func = (uint32_t)p.nfuncs;            /* no such function */
+	save_loads_without_runs(&d, "i1");
+	fill_runs(&p);
+	run_funcs[1][0].self[0] = run_funcs[1][0].total[0] + 1; /* self > inclusive */
+	save_loads_without_runs(&d, "i2");
+	fill_runs(&p);
+	runs[2].samples[0] = 1000;                               /* more than recorded */
+	save_loads_without_runs(&d, "i3");
+	pp_profile__free(&p);
+}
+
+Test(profile_file, corrupt_runs_are_refused)
+{
+	char want[128];
+	size_t len, at, runs_at;
+	uint8_t *b = valid_file(&len);
+
+	runs_at = section(b, len, "RUNS", NULL);
+	put_le(b + runs_at, 4, 4);
+	fix_crc(b, len);
+	expect_error(b, len, -EINVAL, "section 'runs': 4 runs, but 'meta' says 3");
+	put_le(b + runs_at, 3, 4);
+	put_le(b + runs_at + 4, 5, 4);
+	fix_crc(b, len);
+	expect_error(b, len, -EINVAL, "section 'runs': 5 values per run for 4 rows");
+	put_le(b + runs_at + 4, 4, 4);
+	put_le(b + runs_at + 8, 2, 4);
+	fix_crc(b, len);
+	expect_error(b, len, -EINVAL, "section 'runs': 2 events per run for 3 sampled events");
+	free(b);
+
+	/* function id past the FUNC table */
+	b = valid_file(&len);
+	at = run_nfuncs_at(b, len, 1);
+	put_le(b + at + 8, 0x7fffffff, 4);
+	fix_crc(b, len);
+	expect_error(b, len, -EINVAL, "section 'runs', run 1: function 2147483647 of");
+	free(b);
+
+	/* self above inclusive */
+	b = valid_file(&len);
+	at = run_nfuncs_at(b, len, 0);
+	put_le(b + at + 8 + 4, 999, 8);
+	fix_crc(b, len);
+	snprintf(want, sizeof(want), "run 0: function %d has 999 self samples of event 0 "
+		 "but 200 inclusive", PP_FUNC_FIRST_USER);   /* work */
+	expect_error(b, len, -EINVAL, want);
+	free(b);
+
+	/* inclusive above the run's samples */
+	b = valid_file(&len);
+	at = run_nfuncs_at(b, len, 2);
+	put_le(b + at + 8 + 4 + 3 * 8, 216, 8);
+	put_le(b + at + 8 + 4, 216, 8);
+	fix_crc(b, len);
+	snprintf(want, sizeof(want), "run 2: function %d has 216 samples of event 0, "
+		 "the run 215", PP_FUNC_FIRST_USER);
+	expect_error(b, len, -EINVAL, want);
+	free(b);
+
+	/* runs with more samples than the profile */
+	b = valid_file(&len);
+	at = run_nfuncs_at(b, len, 2);
+	put_le(b + at - 24, 216, 8);
+	fix_crc(b, len);
+	expect_error(b, len, -EINVAL, "run 2: the runs have more samples of event 0 than the 815");
+	free(b);
+
+	/* counts that could not fit */
+	b = valid_file(&len);
+	at = run_nfuncs_at(b, len, 0);
+	put_le(b + at, 1ull << 40, 8);
+	fix_crc(b, len);
+	expect_error(b, len, -EINVAL, "run 0: claims 1099511627776 entries");
+	free(b);
+
+	b = valid_file(&len);
+	runs_at = section(b, len, "RUNS", NULL);
+	put_le(b + runs_at + 4, 0xffffffff, 4);
+	fix_crc(b, len);
+	expect_error(b, len, -EINVAL, "4294967295 values per run");
+	free(b);
+}
+
+Test(profile_file, runs_need_the_function_table)
+{
+	static double v[1][4] = { { 1e6, 2, NAN, NAN } };
+	static struct pp_run_func f = { .func = 3 };
+	struct pp_run r = { .elapsed_s = 0.5, .values = v[0], .funcs = &f, .nfuncs = 1 };
+	struct pp_report_data d;
+	struct pp_loaded l;
+	char err[256];
+
+	/* a run without a profile: its functions have nothing to refer to
+	 * and are not written */
+	build_data(&d, NULL);
+	d.profile = NULL;
+	d.runs = 1;
+	d.run = &r;
+	cr_assert_eq(pp_profile_file__save(tmp_path("nf"), &d, "v"), 0);
+	cr_assert_eq(pp_profile_file__load(tmp_path("nf"), &l, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(l.data.run[0].nfuncs, 0);
+	pp_loaded__free(&l);
 }
