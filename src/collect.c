@@ -9,7 +9,9 @@
  *               line: "ptr\tfp\tfirstline\tqualname\tfile\tranges\n",
  *               ptr and fp in hex, strings with \\ \t \n \r escaped,
  *               ranges "start,end,line;..." in bytes of bytecode;
- *   <id>.info   key=value lines (pid, interpreter, cmdline, problem, ...);
+ *   <id>.info   key=value lines (pid, interpreter, exe, cmdline, problem, ...);
+ *   <id>.maps   snapshots of the executable mappings (src/agent/maps.c),
+ *               for native symbolization (src/symbolize/);
  *   <pid>.problem  one line from a bootstrap that could not start.
  *
  * A sample is added to the profile once every frame's (code, fingerprint)
@@ -17,7 +19,17 @@
  * writes records after the samples that name them.  When a writer is gone
  * and its last records are read, its waiting samples are added with
  * <unresolved code> for what never resolved, and its files are removed so
- * that long runs with many short processes do not fill the tmpfs. */
+ * that long runs with many short processes do not fill the tmpfs.
+ *
+ * Native code.  A sample's interrupted IP matters in two cases: with
+ * --native (cfg->native), where the function it lies in becomes the
+ * innermost frame, under the Python line that called it (with the callers
+ * that unwinding can prove in between, see native_frames()); and for threads
+ * without a Python thread state (started by native code: OpenBLAS
+ * workers), which are reported under "<native thread: MODULE>".  The IP
+ * is looked up in the maps snapshot of the sample's generation; a sample
+ * whose snapshot has not arrived yet waits like one whose code records
+ * have not, for at most NATIVE_WAIT_POLLS. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,11 +45,21 @@
 #include "pyperf/collect.h"
 #include "pyperf/log.h"
 #include "pyperf/ring.h"
+#include "pyperf/symbolize.h"
 
-/* Waiting samples: at most this many frames held (16 bytes each). */
-#define PENDING_MAX_FRAMES (4u << 20)
+/* Waiting samples: at most this many bytes of records held. */
+#define PENDING_MAX_BYTES (64u << 20)
 /* A sample waits at most this many polls (~30 s) for its code records. */
 #define PENDING_MAX_POLLS 300
+/* ... and this many (~1.5 s; the agent re-reads its maps every second)
+ * for the maps snapshot that holds its native IP, or for its thread to
+ * show which library it belongs to. */
+#define NATIVE_WAIT_POLLS 15
+/* Bounds on what a .maps file may make us hold: a line (the partial
+ * buffer), build-id lines per snapshot, snapshots per process. */
+#define MAPS_MAX_PARTIAL (1u << 20)
+#define MAPS_MAX_IDS 65536
+#define MAPS_MAX_SNAPSHOTS 100000
 
 /* Default sampling periods when the event has none: 1 ms of task-clock
  * or cpu-clock keeps the cost near 2-3% on a VM (DESIGN.md); other events
@@ -61,6 +83,14 @@ struct code_rec {
 	const struct pp_profile *func_for;
 };
 
+/* What a thread without a Python thread state is shown as. */
+struct tid_label {
+	uint32_t tid;
+	int64_t func;                    /* "<native thread: MODULE>" */
+	const struct pp_profile *func_for;
+	char *name, *path;
+};
+
 struct inst {
 	char *id;
 	uint32_t pid;
@@ -75,19 +105,31 @@ struct inst {
 	size_t ncodes, codes_cap;
 	uint32_t *hash;                  /* code index + 1, open addressing */
 	size_t hash_cap;
-	uint64_t codes_gen;              /* bumps when records arrive */
+	uint64_t codes_gen;              /* bumps when records, maps snapshots
+					    or thread labels arrive */
 	int info_read, sampling;
-	char *interp, *command, *problem;
+	char *interp, *command, *problem, *exe;
 	uint64_t lost_full, lost_unreadable;
+	/* .maps */
+	int maps_fd;
+	char *maps_partial;
+	size_t nmaps_partial;
+	struct pp_addrspace *as;
+	struct pp_maps snap;             /* snapshot being read */
+	struct pp_build_id_range *ids;
+	size_t nids, ids_cap;
+	uint32_t snap_gen;               /* 0: not inside a snapshot */
+	struct tid_label *labels;
+	size_t nlabels, labels_cap;
 };
 
 struct pending {
-	uint32_t inst, tid;
-	uint16_t event, nframes;
-	uint32_t flags;
+	uint32_t inst;
+	uint32_t late;                   /* retried once past NATIVE_WAIT_POLLS */
 	uint64_t gen;                    /* inst codes_gen when last tried */
 	uint64_t born;                   /* poll number */
-	struct pp_ring_frame *frames;
+	struct pp_ring_sample *rec;      /* a copy of the ring record */
+	size_t size;
 };
 
 struct pp_collect {
@@ -99,7 +141,8 @@ struct pp_collect {
 	size_t ninsts, insts_cap;
 	struct pending *pend;
 	size_t npend, pend_cap;
-	size_t pend_frames;
+	size_t pend_bytes;
+	struct pp_symbolizer *sym;       /* created at first need */
 	uint64_t polls;
 	char *problem;                   /* first bootstrap problem */
 	char *interp;
@@ -253,7 +296,7 @@ static int build_env(struct pp_collect *c, const char *agent_dir)
 	char depth[32], boot[PATH_MAX + 16];
 	size_t i = 0;
 
-	c->env = calloc(8, sizeof(char *));
+	c->env = calloc(9, sizeof(char *));
 	if (!c->env)
 		return -ENOMEM;
 	snprintf(boot, sizeof(boot), "%s/bootstrap", agent_dir);
@@ -267,7 +310,8 @@ static int build_env(struct pp_collect *c, const char *agent_dir)
 	snprintf(depth, sizeof(depth), "%d", c->cfg.depth_limit > 0 ? c->cfg.depth_limit : 128);
 	c->env[i++] = env_pair("PYPERF_DEPTH", depth, NULL, NULL);
 	c->env[i++] = env_pair("PYPERF_SIGNAL_FALLBACK", c->cfg.signal_fallback ? "1" : "0", NULL, NULL);
-	for (i = 0; i < 6; i++)
+	c->env[i++] = env_pair("PYPERF_NATIVE", c->cfg.native ? "1" : "0", NULL, NULL);
+	for (i = 0; i < 7; i++)
 		if (!c->env[i])
 			return -ENOMEM;
 	return 0;
@@ -344,6 +388,7 @@ static struct inst *inst_get(struct pp_collect *c, const char *id, size_t *idx)
 	in->pid = (uint32_t)strtoul(id, NULL, 10);
 	in->ring_fd = -1;
 	in->codes_fd = -1;
+	in->maps_fd = -1;
 	*idx = c->ninsts++;
 	return in;
 }
@@ -370,6 +415,8 @@ static void read_info(struct pp_collect *c, struct inst *in)
 			in->command = strdup(eq);
 		else if (!strcmp(line, "problem") && !in->problem)
 			in->problem = strdup(eq);
+		else if (!strcmp(line, "exe") && !in->exe)
+			in->exe = strdup(eq);
 		else if (!strcmp(line, "sampling"))
 			in->sampling = atoi(eq);
 	}
@@ -414,15 +461,17 @@ static int attach_ring(struct pp_collect *c, struct inst *in)
 	return 0;
 }
 
-static void open_codes(struct pp_collect *c, struct inst *in)
+static int open_in(struct pp_collect *c, struct inst *in, const char *suffix)
 {
 	char name[128], *path;
+	int fd = -1;
 
-	snprintf(name, sizeof(name), "%s.codes", in->id);
+	snprintf(name, sizeof(name), "%s%s", in->id, suffix);
 	path = path_in(c, name);
 	if (path)
-		in->codes_fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 	free(path);
+	return fd;
 }
 
 static void scan_dir(struct pp_collect *c)
@@ -464,7 +513,9 @@ static void scan_dir(struct pp_collect *c)
 		else if (!in->ring && !in->ring_done && !strcmp(n + len, ".ring"))
 			attach_ring(c, in);
 		else if (in->codes_fd < 0 && !in->ring_done && !strcmp(n + len, ".codes"))
-			open_codes(c, in);
+			in->codes_fd = open_in(c, in, ".codes");
+		else if (in->maps_fd < 0 && !in->ring_done && !strcmp(n + len, ".maps"))
+			in->maps_fd = open_in(c, in, ".maps");
 	}
 	closedir(d);
 }
@@ -672,23 +723,343 @@ static int ensure_events(struct pp_collect *c, struct pp_profile *p)
 	return 0;
 }
 
-/* Adds the sample if every frame resolves, or FORCE is set (unresolved
- * frames become <unresolved code>).  1 added, 0 not yet, -errno. */
-static int add_sample(struct pp_collect *c, struct pp_profile *p, struct inst *in,
-		      unsigned event, uint32_t tid, uint32_t flags,
-		      const struct pp_ring_frame *fr, unsigned n, int force)
-{
-	struct pp_frame out[PP_RING_MAX_DEPTH + 1];
-	unsigned i, k = 0, unresolved = 0;
-	int err;
+/* ---- maps snapshots ---- */
 
-	if (event >= c->cfg.nevents || event >= p->nevents || n > PP_RING_MAX_DEPTH)
+static void snap_reset(struct inst *in)
+{
+	pp_maps__free(&in->snap);
+	in->nids = 0;
+	in->snap_gen = 0;
+}
+
+/* One line of "<id>.maps" (format: src/agent/maps.c), without '\n'. */
+static int maps_line(struct inst *in, const char *line, size_t len)
+{
+	if (len >= 2 && line[0] == '@' && line[1] == ' ') {
+		char num[16];
+		unsigned long g;
+
+		snap_reset(in);
+		if (len - 2 >= sizeof(num))
+			return 0;
+		memcpy(num, line + 2, len - 2);
+		num[len - 2] = 0;
+		g = strtoul(num, NULL, 10);
+		if (g > pp_addrspace__latest(in->as) && g <= UINT32_MAX &&
+		    g < MAPS_MAX_SNAPSHOTS)
+			in->snap_gen = (uint32_t)g;
+		return 0;
+	}
+	if (!in->snap_gen)
+		return 0; /* outside a snapshot we accept: ignore */
+	if (len == 2 && line[0] == '@' && line[1] == '.') {
+		int err = 0;
+
+		if (!in->as)
+			err = pp_addrspace__new(&in->as);
+		if (!err)
+			err = pp_addrspace__add(in->as, in->snap_gen, &in->snap, in->ids, in->nids);
+		snap_reset(in);
+		in->codes_gen++;
+		return err;
+	}
+	if (line[0] == 'b') {
+		struct pp_build_id_range r;
+
+		if (in->nids < MAPS_MAX_IDS && pp_build_id_range__parse(line, len, &r) == 0) {
+			if (grow((void **)&in->ids, &in->ids_cap, in->nids + 1, sizeof(*in->ids)))
+				return -ENOMEM;
+			in->ids[in->nids++] = r;
+		}
+		return 0;
+	}
+	return pp_maps__parse(line, len, &in->snap, PP_MAPS_EXEC_ONLY) < 0 ? -ENOMEM : 0;
+}
+
+/* Reads the complete lines appended to .maps since last time. */
+static int read_maps(struct inst *in)
+{
+	char buf[65536];
+	ssize_t n;
+
+	if (in->maps_fd < 0)
+		return 0;
+	while ((n = read(in->maps_fd, buf, sizeof(buf))) > 0) {
+		char *all, *p, *nl;
+		int err = 0;
+
+		if (in->nmaps_partial > MAPS_MAX_PARTIAL) {
+			/* a line that long is not one of ours: drop it */
+			in->nmaps_partial = 0;
+			snap_reset(in);
+		}
+		all = realloc(in->maps_partial, in->nmaps_partial + (size_t)n + 1);
+		if (!all)
+			return -ENOMEM;
+		memcpy(all + in->nmaps_partial, buf, (size_t)n);
+		in->nmaps_partial += (size_t)n;
+		in->maps_partial = all;
+		p = all;
+		while (!err && (nl = memchr(p, '\n', in->nmaps_partial - (size_t)(p - all))) != NULL) {
+			err = maps_line(in, p, (size_t)(nl - p));
+			p = nl + 1;
+		}
+		in->nmaps_partial -= (size_t)(p - all);
+		memmove(all, p, in->nmaps_partial);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- native frames ---- */
+
+static struct pp_symbolizer *symbolizer(struct pp_collect *c)
+{
+	if (!c->sym && pp_symbolizer__new(&c->sym, NULL) != 0)
+		return NULL;
+	return c->sym;
+}
+
+static int64_t intern_native(struct pp_profile *p, const struct pp_symbol *sym)
+{
+	char name[512];
+
+	pp_symbol__format(sym, name, sizeof(name));
+	return pp_profile__intern_func(p, name, sym->path, 0);
+}
+
+/* Interned "name" (or module+0xoffset) of ADDR in M. */
+static int64_t native_func(struct pp_collect *c, struct pp_profile *p, const struct pp_map *m,
+			   uint64_t addr)
+{
+	struct pp_symbol sym;
+	struct pp_symbolizer *s = symbolizer(c);
+
+	if (!s)
+		return -ENOMEM;
+	if (pp_symbolizer__lookup(s, m, addr, &sym) < 0)
+		return -ENOMEM;
+	return intern_native(p, &sym);
+}
+
+static int64_t unknown_func(struct pp_profile *p, uint64_t addr)
+{
+	struct pp_symbol sym;
+
+	memset(&sym, 0, sizeof(sym));
+	sym.module = "[unknown]";
+	sym.path = "";
+	sym.offset = addr;
+	return intern_native(p, &sym);
+}
+
+/* Whether M is the interpreter (libpython, or the executable that has
+ * it built in): native frame walks stop there, the Python frames take
+ * over. */
+static int is_interpreter(const struct inst *in, const struct pp_map *m)
+{
+	const char *mod = pp_map__module(m);
+
+	return !strncmp(mod, "libpython", 9) || (in->exe && m->path && !strcmp(m->path, in->exe));
+}
+
+/* The C library and the loader: a thread seen there first has not shown
+ * yet what it belongs to. */
+static int is_system(const char *mod)
+{
+	return !strncmp(mod, "libc.so", 7) || !strncmp(mod, "libc-", 5) ||
+	       !strncmp(mod, "libpthread", 10) || !strncmp(mod, "ld-linux", 8) ||
+	       !strncmp(mod, "ld-", 3) || !strncmp(mod, "librt", 5) ||
+	       !strncmp(mod, "libdl", 5) || !strcmp(mod, "[vdso]");
+}
+
+/* What the unwinder may read of the target's stack: the words the agent
+ * copied from the interrupted RSP up, and the frame-pointer pairs. */
+struct stack_view {
+	const struct pp_ring_sample *s;
+	const uint64_t *words, *pairs;
+};
+
+static int stack_read(void *ctx, uint64_t addr, uint64_t *out)
+{
+	const struct stack_view *v = ctx;
+	const struct pp_ring_sample *s = v->s;
+	unsigned i;
+
+	if (addr & 7)
+		return 0;
+	if (s->nstack && addr >= s->sp && (addr - s->sp) / 8 < s->nstack) {
+		*out = v->words[(addr - s->sp) / 8];
+		return 1;
+	}
+	for (i = 0; i < s->nnative; i++) {
+		if (addr == v->pairs[2 * i] + 8) {
+			*out = v->pairs[2 * i + 1];
+			return 1;
+		}
+		if (addr == v->pairs[2 * i] && i + 1 < s->nnative) {
+			*out = v->pairs[2 * i + 2];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The native frames of sample S into OUT (innermost first), at most MAX:
+ * the function of the interrupted IP, then its callers as far as they can
+ * be proved, up to the interpreter (whose frames the Python ones stand
+ * for).  Each step uses the module's .eh_frame rules over the stack the
+ * agent copied (and the frame-pointer pairs it found); where a module has
+ * no unwind entry for the address, the frame-pointer rule.  A return
+ * address is kept only if it lies in an executable file mapping right
+ * after a call instruction; the first step that fails ends the walk. */
+static int native_frames(struct pp_collect *c, struct pp_profile *p, const struct inst *in,
+			 const struct pp_ring_sample *s, const struct pp_map *leaf,
+			 struct pp_frame *out, unsigned max)
+{
+	struct stack_view v = { s, pp_ring_sample_stack(s), pp_ring_sample_native(s) };
+	struct pp_unwind_regs regs = { s->ip, s->sp, s->bp };
+	struct pp_symbolizer *sym = symbolizer(c);
+	const struct pp_map *m = leaf;
+	unsigned k = 0;
+	int64_t f;
+
+	if (!sym)
+		return -ENOMEM;
+	f = leaf ? native_func(c, p, leaf, s->ip) : unknown_func(p, s->ip);
+	if (f < 0)
+		return (int)f;
+	out[k].func = (uint32_t)f;
+	out[k++].line = 0;
+	if (!leaf || is_interpreter(in, leaf) || (s->sp == 0 && s->nnative == 0))
+		return (int)k;
+	while (k < max) {
+		uint64_t target, ra, bp;
+		int r = pp_symbolizer__unwind(sym, m, &regs, k == 1, stack_read, &v);
+
+		if (r == 0) {
+			/* no unwind entry: the frame-pointer rule */
+			if (regs.bp < regs.sp || !stack_read(&v, regs.bp + 8, &ra) ||
+			    !stack_read(&v, regs.bp, &bp))
+				break;
+			regs.sp = regs.bp + 16;
+			regs.ip = ra;
+			regs.bp = bp;
+		} else if (r < 0) {
+			break;
+		}
+		m = pp_addrspace__find(in->as, regs.ip, s->maps_gen);
+		if (!m || m->kind == PP_MAP_ANON || !(m->prot & PP_MAP_X) ||
+		    is_interpreter(in, m) || !pp_symbolizer__after_call(sym, m, regs.ip, &target))
+			break;
+		/* ip - 1: the call belongs to the caller even when it is the
+		 * last instruction of its function */
+		f = native_func(c, p, m, regs.ip - 1);
+		if (f < 0)
+			return (int)f;
+		out[k].func = (uint32_t)f;
+		out[k++].line = 0;
+	}
+	return (int)k;
+}
+
+static struct tid_label *label_find(struct inst *in, uint32_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < in->nlabels; i++)
+		if (in->labels[i].tid == tid)
+			return &in->labels[i];
+	return NULL;
+}
+
+/* "<native thread: MODULE>" for a thread without a Python thread state:
+ * the first library other than libc and the loader that its samples are
+ * in (what started the thread: OpenBLAS's workers spin in OpenBLAS).
+ * Returns the function id, 0 to wait for a telling sample (unless
+ * FORCE), or -errno. */
+static int64_t thread_label(struct inst *in, struct pp_profile *p, uint32_t tid,
+			    const struct pp_map *m, int force)
+{
+	struct tid_label *l = label_find(in, tid);
+	const char *mod = m ? pp_map__module(m) : "[unknown]";
+	char name[300];
+
+	if (!l) {
+		if (!force && is_system(mod))
+			return 0;
+		if (grow((void **)&in->labels, &in->labels_cap, in->nlabels + 1, sizeof(*in->labels)))
+			return -ENOMEM;
+		l = &in->labels[in->nlabels];
+		memset(l, 0, sizeof(*l));
+		l->tid = tid;
+		l->func = -1;
+		l->name = strdup(mod);
+		l->path = strdup(m && m->path ? m->path : "");
+		if (!l->name || !l->path) {
+			free(l->name);
+			free(l->path);
+			return -ENOMEM;
+		}
+		in->nlabels++;
+		in->codes_gen++; /* the thread's waiting samples can go now */
+	}
+	if (l->func_for != p || l->func < 0) {
+		snprintf(name, sizeof(name), "<native thread: %s>", l->name);
+		l->func = pp_profile__intern_func(p, name, l->path, 0);
+		l->func_for = p;
+	}
+	return l->func;
+}
+
+/* ---- samples ---- */
+
+/* Adds sample S if every frame resolves, or FORCE is set (unresolved
+ * frames become <unresolved code>).  WAIT_NATIVE: the sample is young
+ * enough to wait for a maps snapshot or a thread label.  1 added, 0 not
+ * yet, -errno. */
+static int add_sample(struct pp_collect *c, struct pp_profile *p, struct inst *in,
+		      const struct pp_ring_sample *s, int force, int wait_native)
+{
+	struct pp_frame out[PP_RING_MAX_DEPTH + PP_RING_MAX_NATIVE + 3];
+	const struct pp_map *leaf = NULL;
+	unsigned i, k = 0, unresolved = 0, n = s->nframes;
+	int no_tstate, need_ip, err;
+	int64_t label = 0;
+
+	if (s->event >= c->cfg.nevents || s->event >= p->nevents || n > PP_RING_MAX_DEPTH ||
+	    s->nnative > PP_RING_MAX_NATIVE || s->nstack > PP_RING_MAX_STACK)
 		return 1; /* not ours to count: drop silently */
 	for (i = 0; i < n; i++) {
-		struct code_rec *r = code_find(in, fr[i].code, fr[i].fp);
+		if (!code_find(in, s->frames[i].code, s->frames[i].fp) && !force)
+			return 0;
+	}
+	/* Threads of the target's own: the main thread (pid) without a
+	 * state is interpreter start-up or shutdown, "<native>" as before. */
+	no_tstate = n == 0 && (s->flags & PP_SAMPLE_NO_TSTATE) && s->tid != in->pid;
+	need_ip = c->cfg.native || no_tstate;
+	if (need_ip) {
+		int settle = force || !wait_native;
+
+		leaf = in->as ? pp_addrspace__find(in->as, s->ip, s->maps_gen) : NULL;
+		if (!settle && (!in->as || s->maps_gen > pp_addrspace__latest(in->as) || !leaf))
+			return 0;
+		if (no_tstate) {
+			label = thread_label(in, p, s->tid, leaf, settle);
+			if (label <= 0)
+				return (int)label;
+		}
+	}
+	if (c->cfg.native) {
+		int r = native_frames(c, p, in, s, leaf, out, PP_RING_MAX_NATIVE + 1);
+		if (r < 0)
+			return r;
+		k = (unsigned)r;
+	}
+	for (i = 0; i < n; i++) {
+		struct code_rec *r = code_find(in, s->frames[i].code, s->frames[i].fp);
 		if (!r) {
-			if (!force)
-				return 0;
 			out[k].func = PP_FUNC_UNRESOLVED;
 			out[k].line = 0;
 			unresolved++;
@@ -697,44 +1068,42 @@ static int add_sample(struct pp_collect *c, struct pp_profile *p, struct inst *i
 			if (f < 0)
 				return (int)f;
 			out[k].func = (uint32_t)f;
-			out[k].line = line_for(r, fr[i].offset);
+			out[k].line = line_for(r, s->frames[i].offset);
 		}
 		k++;
 	}
 	if (n == 0) {
-		out[k].func = PP_FUNC_NATIVE;
+		out[k].func = no_tstate ? (uint32_t)label : PP_FUNC_NATIVE;
 		out[k++].line = 0;
-	} else if (flags & PP_SAMPLE_TRUNCATED) {
+	} else if (s->flags & PP_SAMPLE_TRUNCATED) {
 		out[k].func = PP_FUNC_TRUNCATED;
 		out[k++].line = 0;
 		c->truncated++;
 	}
 	c->unresolved += unresolved;
-	err = pp_profile__add_sample(p, (int)event, in->pid, tid, out, k, 1);
+	err = pp_profile__add_sample(p, (int)s->event, in->pid, s->tid, out, k, 1);
 	return err < 0 ? err : 1;
 }
 
-static int pend_add(struct pp_collect *c, size_t inst, unsigned event, uint32_t tid,
-		    uint32_t flags, const struct pp_ring_frame *fr, unsigned n)
+static int pend_add(struct pp_collect *c, size_t inst, const struct pp_ring_sample *s)
 {
+	size_t size = pp_ring_sample_size3(s->nframes, s->nnative, s->nstack);
 	struct pending *q;
 
 	if (grow((void **)&c->pend, &c->pend_cap, c->npend + 1, sizeof(*c->pend)))
 		return -ENOMEM;
 	q = &c->pend[c->npend];
-	q->frames = malloc((size_t)n * sizeof(*fr));
-	if (!q->frames)
+	q->rec = malloc(size);
+	if (!q->rec)
 		return -ENOMEM;
-	memcpy(q->frames, fr, (size_t)n * sizeof(*fr));
+	memcpy(q->rec, s, size);
+	q->size = size;
 	q->inst = (uint32_t)inst;
-	q->tid = tid;
-	q->event = (uint16_t)event;
-	q->nframes = (uint16_t)n;
-	q->flags = flags;
+	q->late = 0;
 	q->gen = c->insts[inst].codes_gen;
 	q->born = c->polls;
 	c->npend++;
-	c->pend_frames += n;
+	c->pend_bytes += size;
 	return 0;
 }
 
@@ -754,19 +1123,20 @@ static int pend_retry(struct pp_collect *c, struct pp_profile *p, size_t force_i
 		struct inst *in = &c->insts[q->inst];
 		int force = force_inst == FORCE_ALL || force_inst == q->inst ||
 			    c->polls - q->born > PENDING_MAX_POLLS ||
-			    c->pend_frames > PENDING_MAX_FRAMES;
+			    c->pend_bytes > PENDING_MAX_BYTES;
+		int young = c->polls - q->born < NATIVE_WAIT_POLLS;
 		int r = 0;
 
-		if (!err && (force || q->gen != in->codes_gen)) {
+		if (!err && (force || q->gen != in->codes_gen || (!young && !q->late))) {
 			q->gen = in->codes_gen;
-			r = add_sample(c, p, in, q->event, q->tid, q->flags, q->frames,
-				       q->nframes, force);
+			q->late = !young;
+			r = add_sample(c, p, in, q->rec, force, young);
 			if (r < 0)
 				err = r;
 		}
 		if (r == 1) {
-			c->pend_frames -= q->nframes;
-			free(q->frames);
+			c->pend_bytes -= q->size;
+			free(q->rec);
 		} else {
 			c->pend[j++] = *q;
 		}
@@ -786,10 +1156,10 @@ static int on_sample(const struct pp_ring_sample *s, void *arg)
 {
 	struct drain_ctx *d = arg;
 	struct inst *in = &d->c->insts[d->inst];
-	int r = add_sample(d->c, d->p, in, s->event, s->tid, s->flags, s->frames, s->nframes, 0);
+	int r = add_sample(d->c, d->p, in, s, 0, 1);
 
 	if (r == 0)
-		r = pend_add(d->c, d->inst, s->event, s->tid, s->flags, s->frames, s->nframes);
+		r = pend_add(d->c, d->inst, s);
 	if (r < 0) {
 		d->err = r;
 		return 1; /* leave it in the ring; try again next poll */
@@ -821,7 +1191,7 @@ static int writer_gone(struct inst *in)
 
 static void unlink_inst_files(struct pp_collect *c, const struct inst *in)
 {
-	static const char *const suf[] = { ".ring", ".codes", ".info" };
+	static const char *const suf[] = { ".ring", ".codes", ".info", ".maps" };
 	char name[128], *path;
 	size_t i;
 
@@ -837,8 +1207,15 @@ static void unlink_inst_files(struct pp_collect *c, const struct inst *in)
 static void retire(struct pp_collect *c, struct inst *in)
 {
 	if (in->ring) {
-		in->lost_full += in->ring->counters[PP_RC_LOST_FULL];
-		in->lost_unreadable += in->ring->counters[PP_RC_LOST_UNREADABLE];
+		const uint64_t *k = in->ring->counters;
+
+		in->lost_full += k[PP_RC_LOST_FULL];
+		in->lost_unreadable += k[PP_RC_LOST_UNREADABLE];
+		pp_log(PP_LOG_DEBUG, "process %u: %llu samples, %llu lost (ring full), %llu "
+		       "unreadable frame chains, %llu without Python frames", in->pid,
+		       (unsigned long long)k[PP_RC_SAMPLES], (unsigned long long)k[PP_RC_LOST_FULL],
+		       (unsigned long long)k[PP_RC_LOST_UNREADABLE],
+		       (unsigned long long)k[PP_RC_NATIVE]);
 		munmap(in->ring, in->ring_len);
 		in->ring = NULL;
 	}
@@ -846,11 +1223,20 @@ static void retire(struct pp_collect *c, struct inst *in)
 		close(in->ring_fd);
 	if (in->codes_fd >= 0)
 		close(in->codes_fd);
-	in->ring_fd = in->codes_fd = -1;
+	if (in->maps_fd >= 0)
+		close(in->maps_fd);
+	in->ring_fd = in->codes_fd = in->maps_fd = -1;
 	in->ring_done = 1;
 	free(in->partial);
 	in->partial = NULL;
 	in->npartial = 0;
+	/* Its samples are all in: the mappings are not needed any more. */
+	free(in->maps_partial);
+	in->maps_partial = NULL;
+	in->nmaps_partial = 0;
+	snap_reset(in);
+	pp_addrspace__free(in->as);
+	in->as = NULL;
 	unlink_inst_files(c, in);
 }
 
@@ -873,14 +1259,15 @@ static int poll_all(struct pp_collect *c, struct pp_profile *p, int final)
 		if (!in->info_read)
 			read_info(c, in);
 		gone = final || writer_gone(in);
-		/* Records first: they resolve samples already in the ring. */
-		if ((err = read_codes(in)) || (err = drain_ring(c, p, i)))
+		/* Records and maps first: they resolve samples already in the
+		 * ring. */
+		if ((err = read_codes(in)) || (err = read_maps(in)) || (err = drain_ring(c, p, i)))
 			return err;
 		if (gone && in->ring) {
 			/* Nothing more will come: last records, last samples, and
 			 * the waiting ones are final. */
-			if ((err = read_codes(in)) || (err = drain_ring(c, p, i)) ||
-			    (err = pend_retry(c, p, i)))
+			if ((err = read_codes(in)) || (err = read_maps(in)) ||
+			    (err = drain_ring(c, p, i)) || (err = pend_retry(c, p, i)))
 				return err;
 			retire(c, in);
 		}
@@ -1002,6 +1389,18 @@ void pp_collect__free(struct pp_collect *c)
 			close(in->ring_fd);
 		if (in->codes_fd >= 0)
 			close(in->codes_fd);
+		if (in->maps_fd >= 0)
+			close(in->maps_fd);
+		free(in->maps_partial);
+		snap_reset(in);
+		free(in->ids);
+		pp_addrspace__free(in->as);
+		for (k = 0; k < in->nlabels; k++) {
+			free(in->labels[k].name);
+			free(in->labels[k].path);
+		}
+		free(in->labels);
+		free(in->exe);
 		for (k = 0; k < in->ncodes; k++) {
 			free(in->codes[k].qualname);
 			free(in->codes[k].file);
@@ -1017,8 +1416,9 @@ void pp_collect__free(struct pp_collect *c)
 	}
 	free(c->insts);
 	for (i = 0; i < c->npend; i++)
-		free(c->pend[i].frames);
+		free(c->pend[i].rec);
 	free(c->pend);
+	pp_symbolizer__free(c->sym);
 	remove_dir(c);
 	if (c->env)
 		for (i = 0; c->env[i]; i++)

@@ -25,7 +25,8 @@
 #include <string.h>
 
 #define PP_RING_MAGIC "PPRING01"
-#define PP_RING_VERSION 1
+/* 2: samples carry the maps generation, RSP/RBP and native stack data */
+#define PP_RING_VERSION 2
 #define PP_RING_HDR_SIZE 4096u
 
 /* Record word 0: low 24 bits length in bytes (multiple of 8, header
@@ -39,6 +40,9 @@
 #define PP_SAMPLE_NO_TSTATE 0x2u  /* thread without a Python thread state */
 
 #define PP_RING_MAX_DEPTH 1024
+/* Frame-pointer pairs and stack words kept per sample at most (--native). */
+#define PP_RING_MAX_NATIVE 64
+#define PP_RING_MAX_STACK 2048
 
 /* Counters in the header, indexed by these values. */
 enum pp_ring_counter {
@@ -90,12 +94,40 @@ struct pp_ring_sample {
 	uint16_t nframes;
 	uint32_t flags;   /* PP_SAMPLE_* */
 	uint64_t ip;      /* interrupted native instruction pointer */
+	uint16_t nnative; /* frame-pointer pairs after frames[] (--native) */
+	uint16_t nstack;  /* stack words after those (--native) */
+	uint32_t maps_gen; /* "<id>.maps" snapshots written before this sample */
+	uint64_t sp, bp;  /* interrupted RSP and RBP (--native), else 0 */
 	struct pp_ring_frame frames[]; /* innermost first */
+	/* With --native, then:
+	 *   uint64_t native[2 * nnative]: (frame address, return address)
+	 *     pairs of a frame-pointer walk from RBP, innermost first: the
+	 *     words at fp and fp + 8 are native[2i + 2] (the next fp) and
+	 *     native[2i + 1].  Candidates only: code built without frame
+	 *     pointers uses RBP as an ordinary register;
+	 *   uint64_t stack[nstack]: the words from sp up, for the
+	 *     consumer's .eh_frame unwinder (src/symbolize/cfi.c). */
 };
+
+static inline size_t pp_ring_sample_size3(unsigned nframes, unsigned nnative, unsigned nstack)
+{
+	return sizeof(struct pp_ring_sample) + (size_t)nframes * sizeof(struct pp_ring_frame) +
+	       (size_t)nnative * 2 * sizeof(uint64_t) + (size_t)nstack * sizeof(uint64_t);
+}
 
 static inline size_t pp_ring_sample_size(unsigned nframes)
 {
-	return sizeof(struct pp_ring_sample) + (size_t)nframes * sizeof(struct pp_ring_frame);
+	return pp_ring_sample_size3(nframes, 0, 0);
+}
+
+static inline const uint64_t *pp_ring_sample_native(const struct pp_ring_sample *s)
+{
+	return (const uint64_t *)(const void *)&s->frames[s->nframes];
+}
+
+static inline const uint64_t *pp_ring_sample_stack(const struct pp_ring_sample *s)
+{
+	return pp_ring_sample_native(s) + 2 * (size_t)s->nnative;
 }
 
 static inline unsigned char *pp_ring_data(struct pp_ring_hdr *h)
@@ -160,7 +192,8 @@ static inline long pp_ring_consume(struct pp_ring_hdr *h, pp_ring_consume_fn fn,
 			return -1;
 		if (!(w & PP_RING_PAD)) {
 			const struct pp_ring_sample *s = (const void *)(data + off);
-			if (len < sizeof(*s) || pp_ring_sample_size(s->nframes) > len)
+			if (len < sizeof(*s) ||
+			    pp_ring_sample_size3(s->nframes, s->nnative, s->nstack) > len)
 				return -1;
 			if (fn(s, ctx) != 0)
 				break;

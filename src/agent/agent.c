@@ -21,7 +21,8 @@
  * The resolver thread (a pthread, not a Python thread: invisible to
  * threading.enumerate()) wakes every 50 ms; only when the handlers queued
  * new code objects does it take the GIL and call the bootstrap's resolve
- * callback, which calls pp_agent_take() and writes code records. */
+ * callback, which calls pp_agent_take() and writes code records.  It also
+ * keeps "<id>.maps" up to date (maps.c) for native symbolization. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -363,7 +364,9 @@ static long ring_kb(void)
 			    (e->config == PERF_COUNT_SW_TASK_CLOCK || e->config == PERF_COUNT_SW_CPU_CLOCK);
 		rate += clock && e->period ? 1e9 / (double)e->period : 1000.0;
 	}
-	bytes = rate * (double)pp_ring_sample_size(pp_agent.depth) * 2 * 0.25;
+	bytes = rate * (double)pp_ring_sample_size3(pp_agent.depth,
+						  pp_agent.native ? PP_AGENT_NATIVE_DEPTH : 0,
+						  pp_agent.stack_words) * 2 * 0.25;
 	while (kb < MAX_RING_KB && (double)kb * 1024 < bytes)
 		kb *= 2;
 	return env_long("PYPERF_RING_KB", kb, 64, 1 << 20);
@@ -463,9 +466,21 @@ static void write_info(int sampling)
 		return;
 	fprintf(f, "pid=%d\nppid=%d\nid=%s\ninterpreter=", (int)getpid(), (int)getppid(), st.id);
 	escape_into(f, st.interp, strlen(st.interp));
-	fprintf(f, "\nhexversion=%#lx\nmode=%s\nsampling=%d\nuser_only=%d\ndepth=%u\ncmdline=",
+	fprintf(f, "\nhexversion=%#lx\nmode=%s\nsampling=%d\nuser_only=%d\ndepth=%u\nnative=%d\n",
 		st.hexversion, pp_agent.fallback ? "fallback" : "sigtrap", sampling,
-		st.user_only, pp_agent.depth);
+		st.user_only, pp_agent.depth, pp_agent.native);
+	/* The interpreter's own module, where native frame walks stop
+	 * (src/collect.c): the executable, or libpython beside it. */
+	{
+		char exe[4096];
+		ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (k > 0) {
+			fputs("exe=", f);
+			escape_into(f, exe, (size_t)k);
+			fputc('\n', f);
+		}
+	}
+	fputs("cmdline=", f);
 	if (n > 0)
 		escape_into(f, cmd, (size_t)n);
 	fputc('\n', f);
@@ -543,6 +558,7 @@ static void *resolver_main(void *arg)
 		pp_handler__install(pp_agent.fallback);
 		if (queue_pending())
 			call_resolver();
+		pp_maps_snap__check(0);
 		pthread_mutex_lock(&res_lock);
 	}
 	pthread_mutex_unlock(&res_lock);
@@ -591,6 +607,8 @@ PP_EXPORT int pp_agent_resolver_stop(void)
 	pthread_mutex_unlock(&res_lock);
 	pthread_join(res_thread, NULL);
 	res_running = 0;
+	/* at exit and before fork: what was loaded since the last tick */
+	pp_maps_snap__check(1);
 	tid = __atomic_load_n(&res_tid, __ATOMIC_ACQUIRE);
 	if (tid > 0) {
 		snprintf(path, sizeof(path), "/proc/self/task/%d", (int)tid);
@@ -628,6 +646,7 @@ static void atfork_child(void)
 	if (pp_agent.ring)
 		munmap(pp_agent.ring, st.ring_len);
 	pp_agent.ring = NULL;
+	pp_maps_snap__forget();
 	st.started = 0;
 }
 
@@ -663,6 +682,15 @@ static void codeset_reset(void)
 PP_EXPORT void pp_agent_exec_prepare(void)
 {
 	fds_ioctl_all(PERF_EVENT_IOC_DISABLE);
+	pp_maps_snap__check(1);
+}
+
+/* From the bootstrap before fork, exec and os._exit: a snapshot when the
+ * loader's counters moved since the resolver's last look. */
+PP_EXPORT void pp_agent_maps_check(void)
+{
+	if (st.started)
+		pp_maps_snap__check(0);
 }
 
 PP_EXPORT void pp_agent_exec_failed(void)
@@ -748,6 +776,9 @@ static int start_image(void)
 	}
 	if (path_of(tmp, sizeof(tmp), ".codes") == 0)
 		st.codes_fd = open(tmp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	/* Before any event: every sample finds a snapshot (generation >= 1). */
+	if (path_of(tmp, sizeof(tmp), ".maps") == 0)
+		pp_maps_snap__open(tmp);
 	err = pp_safe__install();
 	if (err == 0)
 		err = pp_handler__install(pp_agent.fallback);
@@ -784,6 +815,10 @@ PP_EXPORT int pp_agent_start(const char *state_dir, const char *interp,
 	pp_agent.depth = (unsigned)env_long("PYPERF_DEPTH", PP_AGENT_DEFAULT_DEPTH, 1,
 					    PP_AGENT_MAX_DEPTH);
 	pp_agent.bare = env_long("PYPERF_AGENT_BARE", 0, 0, 1) == 1;
+	pp_agent.native = env_long("PYPERF_NATIVE", 0, 0, 1) == 1;
+	pp_agent.stack_words = pp_agent.native ?
+		(unsigned)env_long("PYPERF_NATIVE_STACK", PP_AGENT_STACK_BYTES, 0,
+				   PP_RING_MAX_STACK * 8) / 8 : 0;
 	err = parse_events(getenv("PYPERF_EVENTS"));
 	if (err) {
 		new_id();

@@ -12,6 +12,13 @@
 #define PP_AGENT_MAX_EVENTS 16
 #define PP_AGENT_MAX_DEPTH 256     /* frames kept on the handler's stack */
 #define PP_AGENT_DEFAULT_DEPTH 128
+/* --native: frames kept per sample by the frame-pointer walk, how far
+ * above the interrupted stack pointer a frame may be, and the bytes of
+ * stack copied for the launcher's .eh_frame unwinder (PYPERF_NATIVE_STACK
+ * overrides; perf record --call-graph dwarf copies 8 KiB by default). */
+#define PP_AGENT_NATIVE_DEPTH 32
+#define PP_AGENT_NATIVE_SPAN (8u << 20)
+#define PP_AGENT_STACK_BYTES 4096
 
 /* Signal of the pre-5.13 fallback (async-profiler uses SIGPROF too). */
 #define PP_FALLBACK_SIGNAL SIGPROF
@@ -47,6 +54,10 @@ struct pp_agent_state {
 	unsigned nevents;
 	int bare;                      /* PYPERF_AGENT_BARE=1: count, walk nothing
 					  (to measure the signal's own cost) */
+	int native;                    /* PYPERF_NATIVE=1: walk frame pointers
+					  and copy the top of the stack */
+	unsigned stack_words;          /* how much (<= PP_RING_MAX_STACK) */
+	uint32_t maps_gen;             /* maps snapshots written (atomic) */
 };
 
 extern struct pp_agent_state pp_agent;
@@ -61,5 +72,10 @@ void pp_handler__thread_ignore(int on);  /* samples on this thread are not recor
 void pp_handler__forget_tid(void);       /* after fork: the cached tid is the parent's */
 uint64_t pp_handler__bench(unsigned iters); /* best cycles per sample, no signal */
 void pp_handler__forget_seen(void);      /* with the code set, after fork */
+
+/* maps.c: "<id>.maps" snapshots (format there).  Never from a handler. */
+int pp_maps_snap__open(const char *path); /* creates it, writes snapshot 1 */
+void pp_maps_snap__check(int force);      /* new snapshot if mappings changed */
+void pp_maps_snap__forget(void);          /* after fork, in the child */
 
 #endif

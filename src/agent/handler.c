@@ -7,7 +7,8 @@
  * except one gettid() per thread, cached; preallocated buffers only (the
  * ring, the code set, a bounded frame array on the stack); errno saved and
  * restored; shared data touched with atomics only.  Interpreter memory is
- * read through guarded loads (safe_read.h), via pyframe.c.
+ * read through guarded loads (safe_read.h), via pyframe.c; with --native
+ * so is the thread's stack (fp_walk, stack_readable).
  *
  * Which signals are ours: SIGTRAP with si_code TRAP_PERF (sigtrap events,
  * Linux 5.13+), or in the fallback SIGPROF with si_code POLL_IN..POLL_HUP
@@ -24,6 +25,7 @@
 #include <x86intrin.h>
 
 #include "agent.h"
+#include "safe_read.h"
 
 #ifndef TRAP_PERF
 #define TRAP_PERF 6  /* asm-generic/siginfo.h, Linux 5.13 */
@@ -155,9 +157,64 @@ uint64_t pp_handler__bench(unsigned iters)
 	return best;
 }
 
+/* --native: the frame-pointer chain that starts at the interrupted RBP,
+ * as (frame address, return address) pairs.  Code built without frame
+ * pointers (CPython, numpy, OpenBLAS here) uses RBP as an ordinary
+ * register, so these are candidates only: a frame must lie above the
+ * interrupted stack pointer and within PP_AGENT_NATIVE_SPAN of it, 8-byte
+ * aligned, each next one strictly above the last, and every load is
+ * guarded.  The consumer decides what to believe (src/collect.c). */
+static unsigned fp_walk(const ucontext_t *uc, uint64_t *out, unsigned max)
+{
+	uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+	uintptr_t fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+	uintptr_t lo = sp, hi = sp + PP_AGENT_NATIVE_SPAN;
+	unsigned n = 0;
+
+	if (sp == 0 || hi < sp)
+		return 0;
+	while (n < max) {
+		uint64_t next, ra;
+
+		if (fp < lo || fp > hi - 16 || (fp & 7))
+			break;
+		if (!pp_safe_load64(fp, &next) || !pp_safe_load64(fp + 8, &ra) ||
+		    !pp_safe_plausible((uintptr_t)ra))
+			break;
+		out[2 * n] = fp;
+		out[2 * n + 1] = ra;
+		n++;
+		lo = fp + 16;
+		fp = (uintptr_t)next;
+	}
+	return n;
+}
+
+/* How many words from SP up (at most MAX) can be read: one guarded load
+ * per page, since a page is readable as a whole or not at all. */
+static unsigned stack_readable(uintptr_t sp, unsigned max)
+{
+	uintptr_t p = sp, end = sp + (uintptr_t)max * 8;
+	uint64_t probe;
+
+	if ((sp & 7) || !pp_safe_plausible(sp) || end < sp)
+		return 0;
+	while (p < end) {
+		uintptr_t next = (p | 4095) + 1;
+
+		if (!pp_safe_load64(p, &probe))
+			break;
+		p = next < end ? next : end;
+	}
+	return (unsigned)((p - sp) / 8);
+}
+
 static void sample(unsigned event, const ucontext_t *uc)
 {
 	struct pp_ring_frame frames[PP_AGENT_MAX_DEPTH];
+	uint64_t native[2 * PP_AGENT_NATIVE_DEPTH];
+	unsigned nnative = 0, nstack = 0;
+	uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
 	struct pp_ring_hdr *ring;
 	struct pp_ring_sample *rec;
 	uint64_t t0 = __rdtsc();
@@ -203,8 +260,12 @@ static void sample(unsigned event, const ucontext_t *uc)
 	}
 	if (tls_tid == 0)
 		tls_tid = (pid_t)syscall(SYS_gettid);
+	if (pp_agent.native) {
+		nnative = fp_walk(uc, native, PP_AGENT_NATIVE_DEPTH);
+		nstack = stack_readable(sp, pp_agent.stack_words);
+	}
 
-	len = (uint32_t)pp_ring_sample_size((unsigned)n);
+	len = (uint32_t)pp_ring_sample_size3((unsigned)n, nnative, nstack);
 	rec = pp_ring__reserve(ring, len);
 	if (rec) {
 		rec->tid = (uint32_t)tls_tid;
@@ -212,7 +273,16 @@ static void sample(unsigned event, const ucontext_t *uc)
 		rec->nframes = (uint16_t)n;
 		rec->flags = flags;
 		rec->ip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+		rec->nnative = (uint16_t)nnative;
+		rec->nstack = (uint16_t)nstack;
+		rec->maps_gen = __atomic_load_n(&pp_agent.maps_gen, __ATOMIC_ACQUIRE);
+		rec->sp = pp_agent.native ? (uint64_t)sp : 0;
+		rec->bp = pp_agent.native ? (uint64_t)uc->uc_mcontext.gregs[REG_RBP] : 0;
 		memcpy(rec->frames, frames, (size_t)n * sizeof(frames[0]));
+		memcpy(&rec->frames[n], native, (size_t)nnative * 2 * sizeof(native[0]));
+		/* stack_readable() proved every page of it readable */
+		memcpy((uint64_t *)(void *)&rec->frames[n] + 2 * nnative, (const void *)sp,
+		       (size_t)nstack * 8);
 		pp_ring__publish(rec, len);
 		if (n == 0)
 			pp_ring__count(ring, PP_RC_NATIVE, 1);

@@ -91,7 +91,7 @@ class _PyperfAgent(object):
                      "pp_agent_thread_start"):
             getattr(P, name).restype = ctypes.c_int
         for name in ("pp_agent_exec_prepare", "pp_agent_exec_failed",
-                     "pp_agent_thread_stop", "pp_agent_unpin"):
+                     "pp_agent_thread_stop", "pp_agent_unpin", "pp_agent_maps_check"):
             getattr(P, name).restype = None
         self.cdll.pp_agent_resolver_stop.restype = ctypes.c_int
 
@@ -146,8 +146,10 @@ class _PyperfAgent(object):
             pass
 
     def resolve_here(self):
-        """Resolve from a program thread (fork, exec, exit)."""
+        """Resolve from a program thread (fork, exec, exit); snapshot the
+        mappings too when libraries were loaded since the last one."""
         self.quietly(self.resolve)
+        self.quietly(self.pydll.pp_agent_maps_check)
 
     def resolve(self):
         fd = self.pydll.pp_agent_codes_fd()
