@@ -536,6 +536,32 @@ static size_t pick_sampled(const struct options *o, struct pp_event *out,
 	return n;
 }
 
+/* None of the chosen events can be sampled here (hardware events on a
+ * machine without a PMU): attribute task-clock instead, as DESIGN.md's
+ * "degrade, never fail silently" asks, and say so. It is not counted, so
+ * its estimates are samples x period. Returns 1, or 0 if even that fails. */
+static size_t fallback_task_clock(const struct options *o, struct pp_event *out,
+				  size_t *count_index)
+{
+	struct pp_evlist tc = { 0 };
+	char err[256];
+	size_t n = 0;
+
+	if (pp_evlist__parse(&tc, "task-clock", err, sizeof(err)) == 0 && tc.n == 1 &&
+	    pp_counter__probe(&tc.ev[0].attr, NULL) == 0) {
+		out[0] = tc.ev[0];
+		out[0].attr.sample_period = default_period(o, &tc.ev[0]);
+		out[0].period = out[0].attr.sample_period;
+		count_index[0] = SIZE_MAX;
+		n = 1;
+		if (!o->sep && !o->json)
+			die_msg("none of the events can be sampled here: the per-function "
+				"breakdown samples task-clock instead");
+	}
+	pp_evlist__free(&tc);
+	return n;
+}
+
 /* ---- statistics over runs ---- */
 
 struct run_stats {
@@ -1019,6 +1045,8 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 	}
 	if (agent_dir) {
 		nsampled = pick_sampled(o, sampled, PP_PROFILE_MAX_EVENTS, count_index);
+		if (!nsampled)
+			nsampled = fallback_task_clock(o, sampled, count_index);
 		if (o->sort) {
 			for (i = 0; i < nsampled; i++)
 				if (!strcmp(sampled[i].name, o->sort))
@@ -1184,7 +1212,7 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 			size_t ci = count_index[i];
 			double covered, missing;
 
-			if (rows[ci].status != PP_COUNT_OK)
+			if (ci >= o->events.n || rows[ci].status != PP_COUNT_OK)
 				continue;
 			profile.ev[i].total = rows[ci].value;
 			covered = (double)profile.ev[i].samples * (double)profile.ev[i].period;
