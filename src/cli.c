@@ -36,6 +36,11 @@
 #define DEFAULT_FREQ_HZ 1000
 #define DEFAULT_DEPTH 128
 #define DEFAULT_TOP 20
+/* What one sample costs the target: kernel overflow and signal delivery
+ * plus the agent's handler, measured by scripts/bench on the project's
+ * KVM machines (docs/benchmarks.md); bare metal is several times cheaper,
+ * so the report's overhead figure is an upper estimate there. */
+#define COST_PER_SAMPLE_US 20.0
 
 /* Nominal events per second used to turn -F HZ into a fixed period for
  * counting (non-clock) events: fixed periods keep "samples x period" an
@@ -1186,6 +1191,7 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 	d.elapsed_stddev_s = sample_stddev(st.el_sum, st.el_sumsq, st.runs);
 	d.user_s = st.user;
 	d.sys_s = st.sys;
+	d.cost_per_sample_us = COST_PER_SAMPLE_US;
 
 	if (collect) {
 		const char *problem, *interp_name;

@@ -385,6 +385,8 @@ static int encode(struct wbuf *w, const struct pp_report_data *d,
 	put_f64(w, d->sys_s);
 	put_optstr(w, d->interpreter);
 	put_optstr(w, d->attribution_note);
+	/* appended later in format 1: readers take it when present */
+	put_f64(w, d->cost_per_sample_us);
 	sec_end(w, at);
 
 	at = sec_begin(w, SEC_ROWS);
@@ -795,10 +797,14 @@ static int read_meta(struct rd *r, struct pp_loaded *l)
 		ret = get_optowned(r, l, "interpreter", &interp);
 	if (!ret)
 		ret = get_optowned(r, l, "attribution note", &note);
+	if (!ret && r->left >= 8)
+		ret = get_f64(r, &d->cost_per_sample_us);
 	if (ret)
 		return ret;
 	if (runs < 1)
 		return corrupt(r, "%d runs", runs);
+	if (!(d->cost_per_sample_us >= 0 && d->cost_per_sample_us < 1e6))
+		return corrupt(r, "cost per sample %g us", d->cost_per_sample_us);
 	d->command = command;
 	d->runs = runs;
 	d->interpreter = interp;

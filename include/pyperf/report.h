@@ -61,6 +61,11 @@ struct pp_report_data {
 	const struct pp_profile *profile;
 	const char *interpreter;  /* "CPython 3.12.1 (/usr/bin/python3.12)", or NULL */
 	const char *attribution_note; /* one line why attribution is missing, or NULL */
+
+	/* What one sample costs the target (agent stack walk, kernel
+	 * overflow handling), in us; 0 when unknown.  The text footer
+	 * turns it into an estimated profiler overhead. */
+	double cost_per_sample_us;
 };
 
 struct pp_report_options {

@@ -210,6 +210,106 @@ static int split(const struct pp_report *r)
 	return !!(r->opt->sum_flags & (PP_SUM_PER_THREAD | PP_SUM_PER_PROCESS));
 }
 
+/* ------------------------------------------------------------ metrics */
+
+/* perf stat's # metrics, per row, from the row's own self estimates.  A
+ * sampled event is known only by its name (pp_sampled_event has no attr),
+ * so events pair by name: the part before any ':' modifiers names the
+ * event, and both events of a ratio must carry the same modifiers, as
+ * perf's stat-shadow pairs them. */
+enum metric_kind { M_IPC, M_MPKI, M_CACHE, M_BRANCH, M_SHARE };
+
+static const struct metric_def {
+	const char *num[2], *den[2];  /* accepted names, NULL-padded */
+	double scale;
+	const char *fmt;
+} metric_defs[] = {
+	[M_IPC]    = { { "instructions" }, { "cycles", "cpu-cycles" }, 1,
+		       "%.2f insn per cycle" },
+	[M_MPKI]   = { { "cache-misses" }, { "instructions" }, 1000, "%.2f MPKI" },
+	[M_CACHE]  = { { "cache-misses" }, { "cache-references" }, 100,
+		       "%.2f%% of cache refs" },
+	[M_BRANCH] = { { "branch-misses" }, { "branches", "branch-instructions" }, 100,
+		       "%.2f%% branch miss" },
+};
+#define NRATIOS (sizeof(metric_defs) / sizeof(metric_defs[0]))
+
+/* A metric needs this many self samples behind each estimate it uses. */
+#define METRIC_MIN_SAMPLES 10
+
+struct metric {
+	enum metric_kind kind;
+	size_t num, den;       /* event indexes; den unused for M_SHARE */
+};
+
+struct metric_set {
+	size_t n;
+	struct metric m[NRATIOS];
+};
+
+static int name_is(const char *name, const char *const names[2])
+{
+	size_t n = strcspn(name, ":"), i;
+
+	for (i = 0; i < 2 && names[i]; i++)
+		if (strlen(names[i]) == n && !strncmp(name, names[i], n))
+			return 1;
+	return 0;
+}
+
+static int same_modifiers(const char *a, const char *b)
+{
+	return !strcmp(a + strcspn(a, ":"), b + strcspn(b, ":"));
+}
+
+/* The ratios the sampled events allow, in perf's order; else the share
+ * of the first event. */
+static void metric_set(const struct pp_profile *p, struct metric_set *ms)
+{
+	size_t k, a, b;
+
+	ms->n = 0;
+	for (k = 0; k < NRATIOS; k++) {
+		int found = 0;
+
+		for (a = 0; a < p->nevents && !found; a++)
+			for (b = 0; b < p->nevents && !found; b++)
+				if (a != b && name_is(p->ev[a].name, metric_defs[k].num) &&
+				    name_is(p->ev[b].name, metric_defs[k].den) &&
+				    same_modifiers(p->ev[a].name, p->ev[b].name)) {
+					ms->m[ms->n++] = (struct metric){ k, a, b };
+					found = 1;
+				}
+	}
+	if (!ms->n && p->nevents)
+		ms->m[ms->n++] = (struct metric){ M_SHARE, 0, 0 };
+}
+
+/* The metric's text for row S into BUF, or "" when its samples are too
+ * few to mean anything. */
+static void metric_text(const struct pp_report *r, const struct metric *m,
+			const struct pp_func_sum *s, char *buf, size_t len)
+{
+	const struct pp_profile *p = r->data->profile;
+	double num, den;
+
+	buf[0] = 0;
+	if (s->self[m->num] < METRIC_MIN_SAMPLES)
+		return;
+	if (m->kind == M_SHARE) {
+		snprintf(buf, len, "%.1f%% of %s", share(r, m->num, s->self[m->num]),
+			 p->ev[m->num].name);
+		return;
+	}
+	if (s->self[m->den] < METRIC_MIN_SAMPLES)
+		return;
+	num = estimate(r, m->num, s->self[m->num]);
+	den = estimate(r, m->den, s->self[m->den]);
+	if (den > 0)
+		snprintf(buf, len, metric_defs[m->kind].fmt,
+			 metric_defs[m->kind].scale * num / den);
+}
+
 /* --------------------------------------------------------------- sort */
 
 struct sort_ctx {
@@ -409,6 +509,7 @@ struct table {
 	size_t *width;
 	struct cell *cells;    /* nrows x ncols */
 	const char **mark;     /* per row: trailing note, or NULL */
+	struct metric_set ms;  /* the # columns */
 };
 
 static struct cell *cell(const struct table *t, size_t row, size_t col)
@@ -489,8 +590,14 @@ static const char *percent_color(double pct)
 	return NULL;
 }
 
-/* Columns per event: value, +-error, self%, total%, samples. */
+/* Columns per event: value, +-error, self%, total%, samples; then '#'
+ * and one column per metric. */
 #define EVENT_COLS 5
+
+static size_t metric_cols(const struct table *t)
+{
+	return t->ms.n ? 1 + t->ms.n : 0;
+}
 
 static int put_titles(struct pp_report *r, struct table *t, size_t ids)
 {
@@ -515,6 +622,12 @@ static int put_titles(struct pp_report *r, struct table *t, size_t ids)
 	if (put(t, 0, col, "function", NULL) || put(t, 0, col + 1, "location", NULL))
 		return -ENOMEM;
 	t->align[col] = t->align[col + 1] = LEFT;
+	col += 2;
+	if (t->ms.n && put(t, 0, col, "#", NULL))
+		return -ENOMEM;
+	for (c = 1; c < metric_cols(t); c++)
+		if (put(t, 0, col + c, "", NULL))
+			return -ENOMEM;
 	return 0;
 }
 
@@ -523,39 +636,45 @@ static int put_row(struct pp_report *r, struct table *t, size_t row,
 {
 	const struct pp_profile *p = r->data->profile;
 	struct row_id id = row_id(r, s);
-	size_t e, c, col = p->nevents * EVENT_COLS;
+	size_t e, c, m, col = p->nevents * EVENT_COLS;
 	char buf[4200], path[4096];
-	int err = 0;
+	/* With opt->color (table_print decides): <...> rows faint, the top
+	 * row's name bold. */
+	const char *dim = s->func < PP_FUNC_FIRST_USER ? PP_COLOR_DIM : NULL;
+	const char *name_color = dim ? dim : row == 1 ? PP_COLOR_BOLD : NULL;
+	int err = 0, any = 0;
 
 	for (e = 0; e < p->nevents && !err; e++) {
 		int clock = event_is_clock(r, e);
 		double v = estimate(r, e, s->self[e]), self_pct = share(r, e, s->self[e]);
 
+		/* Our own table, not perf's: counts always grouped by three
+		 * (pp_fmt_num never asks the locale); clocks in msec with two
+		 * decimals, ungrouped, as perf's msec column reads. */
 		c = e * EVENT_COLS;
-		pp_fmt_num(buf, sizeof(buf), clock ? v * 1e-6 : v, clock ? 2 : 0,
-			   r->opt->big_num);
-		err |= put(t, row, c, buf, NULL);
+		pp_fmt_num(buf, sizeof(buf), clock ? v * 1e-6 : v, clock ? 2 : 0, !clock);
+		err |= put(t, row, c, buf, dim);
 		if (s->self[e])
 			snprintf(buf, sizeof(buf), "%.1f%%", 100.0 / sqrt((double)s->self[e]));
 		else
 			snprintf(buf, sizeof(buf), "-");
-		err |= put(t, row, c + 1, buf, NULL);
+		err |= put(t, row, c + 1, buf, dim);
 		snprintf(buf, sizeof(buf), "%.2f%%", self_pct);
-		err |= put(t, row, c + 2, buf, percent_color(self_pct));
+		err |= put(t, row, c + 2, buf, dim ? dim : percent_color(self_pct));
 		snprintf(buf, sizeof(buf), "%.2f%%", share(r, e, s->total[e]));
-		err |= put(t, row, c + 3, buf, NULL);
+		err |= put(t, row, c + 3, buf, dim);
 		snprintf(buf, sizeof(buf), "%" PRIu64, s->self[e]);
-		err |= put(t, row, c + 4, buf, NULL);
+		err |= put(t, row, c + 4, buf, dim);
 	}
 	if (ids) {
 		snprintf(buf, sizeof(buf), "%" PRIu32, s->pid);
-		err |= put(t, row, col++, buf, NULL);
+		err |= put(t, row, col++, buf, dim);
 	}
 	if (ids > 1) {
 		snprintf(buf, sizeof(buf), "%" PRIu32, s->tid);
-		err |= put(t, row, col++, buf, NULL);
+		err |= put(t, row, col++, buf, dim);
 	}
-	err |= put(t, row, col, id.name, NULL);
+	err |= put(t, row, col, id.name, name_color);
 	buf[0] = 0;
 	if (id.file[0]) {
 		const char *f = rel_path(id.file, r->opt->cwd, path, sizeof(path));
@@ -565,7 +684,16 @@ static int put_row(struct pp_report *r, struct table *t, size_t row,
 		else
 			snprintf(buf, sizeof(buf), "%s", f);
 	}
-	err |= put(t, row, col + 1, buf, NULL);
+	err |= put(t, row, col + 1, buf, dim);
+	/* perf's "# metric" comes after what the row names */
+	col += 2;
+	for (m = 0; m < t->ms.n; m++) {
+		metric_text(r, &t->ms.m[m], s, buf, sizeof(buf));
+		any |= !!buf[0];
+		err |= put(t, row, col + 1 + m, buf, dim);
+	}
+	if (t->ms.n)
+		err |= put(t, row, col, any ? "#" : "", dim);
 	if (s->total[sort_event(r)] < FEW_SAMPLES)
 		t->mark[row] = "(few samples)";
 	return err ? -ENOMEM : 0;
@@ -580,7 +708,8 @@ static int build_table(struct pp_report *r, size_t scope, struct table *t)
 
 	memset(t, 0, sizeof(*t));
 	t->nrows = st->nrows[scope] + 1;
-	t->ncols = p->nevents * EVENT_COLS + ids + 2;
+	metric_set(p, &t->ms);
+	t->ncols = p->nevents * EVENT_COLS + metric_cols(t) + ids + 2;
 	t->align = calloc(t->ncols, sizeof(*t->align));
 	t->width = calloc(t->ncols, sizeof(*t->width));
 	t->cells = calloc(t->nrows * t->ncols, sizeof(*t->cells));
@@ -606,7 +735,20 @@ static void text_header(struct pp_report *r)
 	char num[64];
 	size_t e;
 
-	fputs(" Per-function breakdown (sampled:", out);
+	fputs(" Per-function breakdown", out);
+	if (r->data->command) {
+		char *cmd;
+		size_t w;
+
+		cmd = pp_text_clean(r->data->command, &w);
+		if (!cmd) {
+			fail(r, -ENOMEM);
+			return;
+		}
+		fprintf(out, " of '%s'", cmd);
+		free(cmd);
+	}
+	fputs(" (sampled:", out);
 	for (e = 0; e < p->nevents; e++) {
 		const struct pp_sampled_event *ev = &p->ev[e];
 
@@ -614,10 +756,10 @@ static void text_header(struct pp_report *r)
 			fprintf(out, "%s %s every %.2f msec", e ? ";" : "", ev->name,
 				(double)ev->period * 1e-6);
 		else {
-			pp_fmt_num(num, sizeof(num), (double)ev->period, 0, r->opt->big_num);
+			pp_fmt_num(num, sizeof(num), (double)ev->period, 0, 1);
 			fprintf(out, "%s %s every %s", e ? ";" : "", ev->name, num);
 		}
-		pp_fmt_num(num, sizeof(num), (double)ev->samples, 0, r->opt->big_num);
+		pp_fmt_num(num, sizeof(num), (double)ev->samples, 0, 1);
 		fprintf(out, ", %s samples", num);
 		if (!(ev->total > 0))
 			fputs(", not scaled to a count", out);
@@ -648,22 +790,68 @@ static void text_table(struct pp_report *r, enum pp_report_scope scope)
 	table_free(&t);
 }
 
+/* The profiler's share of the measured time, in percent, or -1 when the
+ * cost of a sample is unknown or there is no time to compare with.
+ *
+ * Every sample taken, dropped ones included (the kernel took the overflow
+ * and the agent may have walked the stack before the record was lost),
+ * costs the target about cost_per_sample_us of CPU time.  The samples are
+ * those of all runs, so the time they are set against is that of all
+ * runs too: the counted task-clock (or cpu-clock), the CPU time the target
+ * used, which is what samples are spent in and which counts multithreaded
+ * targets right; without one, the wall time.  The measured time already
+ * holds the overhead, so this is the share of it spent in the profiler:
+ *
+ *     samples x cost_us x 1e-6 / (time_s per run x runs)  */
+static double overhead_pct(const struct pp_report *r, uint64_t samples)
+{
+	const struct pp_report_data *d = r->data;
+	double time_s = d->elapsed_s;
+	int runs = d->runs > 0 ? d->runs : 1;
+	size_t i;
+
+	if (!(d->cost_per_sample_us > 0))
+		return -1;
+	for (i = 0; i < d->nrows; i++)
+		if (pp_row_is_clock(&d->rows[i]) && d->rows[i].status == PP_COUNT_OK &&
+		    d->rows[i].value > 0) {
+			time_s = d->rows[i].value * 1e-9;
+			break;
+		}
+	if (!(time_s > 0))
+		return -1;
+	return 100.0 * (double)samples * d->cost_per_sample_us * 1e-6 / (time_s * runs);
+}
+
 static void text_footer(struct pp_report *r)
 {
 	const struct pp_report_state *st = r->priv;
 	const struct pp_profile *p = r->data->profile;
 	FILE *out = r->out;
+	uint64_t taken = p->dropped;
+	char num[64];
+	double pct;
 	size_t e;
 
 	fputs(" Samples:", out);
-	for (e = 0; e < p->nevents; e++)
-		fprintf(out, "%s %" PRIu64 " %s", e ? "," : "", p->ev[e].samples, p->ev[e].name);
+	for (e = 0; e < p->nevents; e++) {
+		pp_fmt_num(num, sizeof(num), (double)p->ev[e].samples, 0, 1);
+		fprintf(out, "%s %s %s", e ? "," : "", num, p->ev[e].name);
+		taken += p->ev[e].samples;
+	}
 	if (!p->nevents)
 		fputs(" none", out);
 	fprintf(out, "; %" PRIu64 " dropped; %" PRIu64 " truncated stacks",
 		p->dropped, p->truncated);
 	if (p->unresolved)
 		fprintf(out, "; %" PRIu64 " unresolved frames", p->unresolved);
+	pct = overhead_pct(r, taken);
+	if (pct >= 0.05)
+		fprintf(out, "; estimated profiler overhead %.1f%% (~%.3g us per sample)",
+			pct, r->data->cost_per_sample_us);
+	else if (pct >= 0)
+		fprintf(out, "; estimated profiler overhead <0.1%% (~%.3g us per sample)",
+			r->data->cost_per_sample_us);
 	if (st->avail[PP_REPORT_FUNCTIONS] > st->nrows[PP_REPORT_FUNCTIONS])
 		fprintf(out, "; top %zu of %zu functions", st->nrows[PP_REPORT_FUNCTIONS],
 			st->avail[PP_REPORT_FUNCTIONS]);

@@ -14,6 +14,9 @@
 #define PP_COLOR_YELLOW  "\033[33m"
 #define PP_COLOR_MAGENTA "\033[35m"
 #define PP_COLOR_RESET   "\033[m"
+/* SGR bold and faint: the per-function table's top row and <...> rows. */
+#define PP_COLOR_BOLD    "\033[1m"
+#define PP_COLOR_DIM     "\033[2m"
 
 /* r->priv of every format. */
 struct pp_report_state {

@@ -554,6 +554,117 @@ Test(functions, text_per_thread)
 	check_golden("func-threads.text.txt", render_f(&d, &o, tsums, NT, NULL, 0));
 }
 
+/* Hardware events sampled: the # columns show IPC and MPKI per function.
+ * Periods fit the counted totals exactly, so by hand (self samples):
+ *   compute  600 cycles, 800 instructions, 120 misses: 600e6, 1.6e9, 240e3
+ *            -> 2.67 insn per cycle, 0.15 MPKI
+ *   helper   300, 150, 350: 300e6, 300e6, 700e3 -> 1.00, 2.33
+ *   <native>  95,  45,  25:  95e6,  90e6,  50e3 -> 0.95, 0.56
+ *   inner      5,   5,   5: under 10 samples -> blank
+ * Overhead: (1000 + 1000 + 500 + 2 dropped) x 2 us / 168.15 ms of
+ * task-clock = 2.98%. */
+static const struct pp_func_sum hsums[] = {
+	{ .func = F_COMPUTE, .self = { 600, 800, 120 }, .total = { 600, 800, 120 } },
+	{ .func = F_HELPER,  .self = { 300, 150, 350 }, .total = { 300, 150, 350 } },
+	{ .func = PP_FUNC_NATIVE, .self = { 95, 45, 25 }, .total = { 95, 45, 25 } },
+	{ .func = F_INNER,   .self = { 5, 5, 5 }, .total = { 5, 5, 5 } },
+	{ .func = F_MAIN,    .self = { 0, 0, 0 }, .total = { 905, 955, 475 } },
+};
+#define NH (sizeof(hsums) / sizeof(hsums[0]))
+
+static struct pp_profile hw_profile(const char *const names[3])
+{
+	static const uint64_t period[3] = { 1000000, 2000000, 2000 };
+	static const uint64_t samples[3] = { 1000, 1000, 500 };
+	struct pp_profile p = { .nevents = 3, .funcs = funcs, .nfuncs = NFUNCS,
+				.dropped = 2, .truncated = 1 };
+	int e;
+
+	for (e = 0; e < 3; e++) {
+		strcpy(p.ev[e].name, names[e]);
+		p.ev[e].period = period[e];
+		p.ev[e].samples = samples[e];
+		p.ev[e].total = (double)(period[e] * samples[e]);
+	}
+	return p;
+}
+
+static struct pp_report_data hw_data(struct pp_stat_row *r, const struct pp_profile *p)
+{
+	struct pp_report_data d;
+
+	r[0] = row("task-clock", 1, 1, OK, C, C, C);
+	r[1] = row(p->ev[0].name, 0, 0, OK, p->ev[0].total, T, T);
+	r[2] = row(p->ev[1].name, 0, 1, OK, p->ev[1].total, T, T);
+	r[3] = row(p->ev[2].name, 0, 3, OK, p->ev[2].total, T, T);
+	d = data1(r, 4);
+	d.profile = p;
+	d.interpreter = "CPython 3.11.2";
+	d.cost_per_sample_us = 2;
+	return d;
+}
+
+Test(functions, text_ipc_and_mpki)
+{
+	static const char *const names[3] = { "cycles", "instructions", "cache-misses" };
+	struct pp_stat_row r[4];
+	struct pp_profile p = hw_profile(names);
+	struct pp_report_data d = hw_data(r, &p);
+	struct pp_report_options o = { .cwd = "/home/u/proj" };
+	char *s = render_f(&d, &o, hsums, NH, NULL, 0);
+
+	cr_expect_eq(strchr(s, '\033'), NULL, "no escapes without opt->color");
+	check_golden("func-ipc.text.txt", s);
+}
+
+/* Whether the first line of S holding KEY ends with TAIL. */
+static int ends_with_on_line(const char *s, const char *key, const char *tail)
+{
+	const char *k = strstr(s, key), *eol;
+	size_t n = strlen(tail);
+
+	if (!k)
+		return 0;
+	eol = k + strcspn(k, "\n");
+	return (size_t)(eol - k) >= n && !strncmp(eol - n, tail, n);
+}
+
+/* Ratios pair events by name with the same modifiers, as perf does. */
+Test(functions, metrics_pair_same_modifiers)
+{
+	static const char *const same[3] = { "cpu-cycles:u", "instructions:u", "cache-misses:u" };
+	static const char *const mixed[3] = { "cycles", "instructions:u", "branch-misses" };
+	struct pp_stat_row r[4];
+	struct pp_profile p = hw_profile(same);
+	struct pp_report_data d = hw_data(r, &p);
+	struct pp_report_options o = { 0 };
+	char *s = render_f(&d, &o, hsums, NH, NULL, 0);
+
+	cr_expect(ends_with_on_line(s, "  compute  ", "  #  2.67 insn per cycle  0.15 MPKI"), "%s", s);
+	free(s);
+
+	p = hw_profile(mixed);
+	d = hw_data(r, &p);
+	d.cost_per_sample_us = 0;
+	s = render_f(&d, &o, hsums, NH, NULL, 0);
+	/* nothing pairs: the share of the first event instead */
+	cr_expect(ends_with_on_line(s, "  compute  ", "  #  60.0% of cycles"), "%s", s);
+	cr_expect_eq(strstr(s, "insn per cycle"), NULL, "%s", s);
+	cr_expect_eq(strstr(s, "overhead"), NULL, "%s", s);
+	free(s);
+}
+
+/* Bold top row name, faint <...> rows, red/green shares: only with color. */
+Test(functions, text_colour)
+{
+	struct pp_stat_row r[2];
+	struct pp_profile p = profile(1);
+	struct pp_report_data d = with_profile(r, &p);
+	struct pp_report_options o = { .cwd = "/home/u/proj", .color = 1 };
+
+	check_golden("func-colour.text.txt", render_f(&d, &o, fsums, NF, NULL, 0));
+}
+
 Test(functions, csv_and_json)
 {
 	struct pp_stat_row r[2];
@@ -641,7 +752,7 @@ Test(functions, json_escapes_strange_names)
 
 	/* text keeps the table on one line per row */
 	out = render_f(&d, &t, &s, 1, NULL, 0);
-	cr_expect(strstr(out, "  we\"ird\\na?me??? caf\xc3\xa9 ??? ???  /tmp/o\"dd\\dir/x.py:7  (few samples)\n"),
+	cr_expect(strstr(out, "  we\"ird\\na?me??? caf\xc3\xa9 ??? ???  /tmp/o\"dd\\dir/x.py:7       (few samples)\n"),
 		  "%s", out);
 	free(out);
 }
