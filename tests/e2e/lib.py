@@ -4,6 +4,7 @@ that nothing is left behind in /tmp or /dev/shm.
 
 Standard library only: the runner itself may run under any Python 3.8+.
 """
+import atexit
 import glob
 import os
 import re
@@ -52,12 +53,22 @@ class Tap:
         return 1 if self.failed else 0
 
 
+# Every suite keeps pyperf-stat's state in a directory of its own: the
+# collector prefers $XDG_RUNTIME_DIR to /dev/shm, so the check after each
+# case is exact even while other pyperf-stat runs come and go in /dev/shm
+# (a benchmark, a developer's session). Removed when the suite ends.
+RUNTIME_DIR = tempfile.mkdtemp(prefix="pp-e2e-run-")
+os.chmod(RUNTIME_DIR, 0o700)
+os.environ["XDG_RUNTIME_DIR"] = RUNTIME_DIR
+atexit.register(shutil.rmtree, RUNTIME_DIR, True)
+
+
 def leftovers():
-    """Files pyperf-stat could leave in the shared temporary directories."""
-    found = set()
-    for d in ("/tmp", "/dev/shm", os.environ.get("XDG_RUNTIME_DIR") or "/nonexistent"):
-        for pat in ("pyperf*", "perf-*.map"):
-            found.update(glob.glob(os.path.join(d, pat)))
+    """What pyperf-stat could leave behind: anything in this suite's
+    runtime directory, and its state directories in /tmp (the last
+    fallback, used by no one else)."""
+    found = set(os.path.join(RUNTIME_DIR, n) for n in os.listdir(RUNTIME_DIR))
+    found.update(glob.glob("/tmp/pyperf-stat.*"))
     return found
 
 
