@@ -715,6 +715,9 @@ static int get_str(struct rd *r, const char *field, const char **s, size_t *len)
 {
 	uint32_t n;
 
+	/* set on every path: gcc -O3 cannot tell corrupt() never returns 0 */
+	*s = NULL;
+	*len = 0;
 	if (get_u32(r, &n) || need(r, n))
 		return -EINVAL;
 	if (memchr(r->p, '\0', n))
