@@ -614,61 +614,31 @@ static double sample_stddev(double sum, double sumsq, int n)
 
 /* ---- output ---- */
 
-/* Opens -o FILE's temporary sibling; the report is renamed into place
- * only when complete, so a reader never sees half a report. */
-static FILE *open_output(const char *path, char **tmp)
-{
-	size_t len = strlen(path) + 16;
-	int fd;
-	FILE *f;
-
-	*tmp = malloc(len);
-	if (!*tmp)
-		return NULL;
-	snprintf(*tmp, len, "%s.XXXXXX", path);
-	fd = mkostemp(*tmp, O_CLOEXEC);
-	if (fd < 0) {
-		free(*tmp);
-		*tmp = NULL;
-		return NULL;
-	}
-	fchmod(fd, 0644 & ~umask(umask(0)));
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(*tmp);
-		free(*tmp);
-		*tmp = NULL;
-	}
-	return f;
-}
-
-/* Writes PATH through FN into a temporary sibling that is renamed into
- * place only when complete. 0 or -errno, after saying why. */
+/* Renders FN into memory, then writes PATH through a temporary sibling
+ * renamed into place only when complete (pp_file__write_atomic), so that
+ * a full disk reports ENOSPC rather than what stdio makes of it, and no
+ * reader ever sees half a file. 0 or -errno, after saying why. */
 static int write_atomically(const char *path, int (*fn)(FILE *, const void *),
 			    const void *arg)
 {
-	char *tmp = NULL;
-	FILE *out = open_output(path, &tmp);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
 	int ret;
 
-	if (!out) {
+	if (!mem) {
 		ret = -errno;
 		die_msg("cannot write '%s': %s", path, strerror(errno));
 		return ret;
 	}
-	ret = fn(out, arg);
-	if (fflush(out) != 0 || fsync(fileno(out)) != 0)
-		ret = ret ? ret : -errno;
-	if (fclose(out) != 0 && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path) != 0)
-		ret = -errno;
-	if (ret) {
+	ret = fn(mem, arg);
+	if (fclose(mem) != 0 && !ret)
+		ret = -ENOMEM;
+	if (!ret)
+		ret = pp_file__write_atomic(path, buf, len);
+	if (ret)
 		die_msg("cannot write '%s': %s", path, strerror(-ret));
-		unlink(tmp);
-	}
-	free(tmp);
+	free(buf);
 	return ret;
 }
 
@@ -971,6 +941,24 @@ static int parse_options(struct options *o, int argc, char **argv, int *first_po
 	return 0;
 }
 
+/* Whether this process runs under a seccomp filter ("Seccomp: 2" in
+ * /proc/self/status), which refuses perf_event_open whatever
+ * perf_event_paranoid says. */
+static int under_seccomp_filter(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	int filtered = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Seccomp:", 8))
+			filtered = atoi(line + 8) == 2;
+	fclose(f);
+	return filtered;
+}
+
 /* Explains the rows that print <not supported>, once. */
 static void hint_unsupported(const struct options *o, const struct run_stats *s,
 			     int counter_errno, int user_only)
@@ -980,9 +968,14 @@ static void hint_unsupported(const struct options *o, const struct run_stats *s,
 	if (o->sep || o->json)
 		return; /* don't break parsers reading stderr */
 	if (counter_errno == EACCES) {
-		die_msg("the kernel refused every counter (perf_event_paranoid is "
-			"too strict for this user): run 'sysctl kernel.perf_event_paranoid=2' "
-			"as root, or see 'pyperf-stat --check'");
+		if (under_seccomp_filter())
+			die_msg("perf_event_open is blocked by a seccomp filter (Docker's "
+				"default profile does this): allow it, e.g. docker run "
+				"--security-opt seccomp=unconfined, or see 'pyperf-stat --check'");
+		else
+			die_msg("the kernel refused every counter (perf_event_paranoid is "
+				"too strict for this user): run 'sysctl kernel.perf_event_paranoid=2' "
+				"as root, or see 'pyperf-stat --check'");
 		return;
 	}
 	for (i = 0; i < o->events.n; i++) {

@@ -1405,6 +1405,10 @@ static int read_fd(int fd, uint8_t **buf, size_t *len)
 		n += (size_t)got;
 		if (n > PP_PROFILE_FILE_MAX_SIZE)
 			break;
+		/* not a profile (say, /dev/zero): no need to read on; the
+		 * parser names the problem from what we have */
+		if (n >= sizeof(magic) && memcmp(b, magic, sizeof(magic)) != 0)
+			break;
 	}
 	*buf = b;
 	*len = n;
