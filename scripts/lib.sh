@@ -7,7 +7,8 @@ PP_BUILD=${PP_BUILD:-$PP_ROOT/build}
 # Debian 12 packages: build, unit tests, e2e comparisons with perf.
 PP_APT_PACKAGES="meson ninja-build gcc pkg-config libpfm4-dev libelf-dev
  libcriterion-dev zlib1g-dev linux-perf python3 python3-numpy util-linux procps
- protobuf-compiler chromium zsh bash-completion man-db python3-venv"
+ protobuf-compiler chromium zsh bash-completion man-db python3-venv
+ clang libclang-rt-14-dev valgrind"
 
 pp_say() { printf '==> %s\n' "$*"; }
 
