@@ -823,21 +823,36 @@ static double overhead_pct(const struct pp_report *r, uint64_t samples)
 	return 100.0 * (double)samples * d->cost_per_sample_us * 1e-6 / (time_s * runs);
 }
 
+static uint64_t unsampled_samples(const struct pp_profile *p, size_t e)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < p->nstacks; i++)
+		if (p->stacks[i].nframes == 1 &&
+		    p->stacks[i].frames[0].func == PP_FUNC_UNSAMPLED)
+			n += p->stacks[i].samples[e];
+	return n;
+}
+
 static void text_footer(struct pp_report *r)
 {
 	const struct pp_report_state *st = r->priv;
 	const struct pp_profile *p = r->data->profile;
 	FILE *out = r->out;
 	uint64_t taken = p->dropped;
-	char num[64];
 	double pct;
 	size_t e;
 
 	fputs(" Samples:", out);
 	for (e = 0; e < p->nevents; e++) {
-		pp_fmt_num(num, sizeof(num), (double)p->ev[e].samples, 0, 1);
-		fprintf(out, "%s %s %s", e ? "," : "", num, p->ev[e].name);
-		taken += p->ev[e].samples;
+		/* samples really taken: <not sampled> holds a remainder of the
+		 * counted total, in periods, not samples. Plain digits, like
+		 * the dropped count, for whoever parses this line. */
+		uint64_t n = p->ev[e].samples - unsampled_samples(p, e);
+
+		fprintf(out, "%s %" PRIu64 " %s", e ? "," : "", n, p->ev[e].name);
+		taken += n;
 	}
 	if (!p->nevents)
 		fputs(" none", out);
