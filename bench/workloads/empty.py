@@ -1,0 +1,1 @@
+"""Start-up only: nothing to run; measures what a process pays once."""
