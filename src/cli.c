@@ -1247,6 +1247,10 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 		exit_code = 1;
 	if (ran)
 		hint_unsupported(o, &st, counter_errno, user_only);
+	/* The text report carries the note itself; with -x/-j into a file,
+	 * stderr is free to say it. */
+	if (ran && d.attribution_note && (o->sep || o->json) && o->output)
+		die_msg("%s", d.attribution_note);
 	if (ran && WIFSIGNALED(last_status) && (o->output || (!o->sep && !o->json)))
 		say_death(WTERMSIG(last_status), WCOREDUMP(last_status), forwarded);
 out:
