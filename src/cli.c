@@ -81,18 +81,6 @@ struct options {
 
 static int verbose;
 
-static void die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void die_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("pyperf-stat: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static void log_to_stderr(enum pp_log_level level, const char *msg, void *ctx)
 {
 	(void)ctx;
@@ -238,7 +226,7 @@ static int parse_long(const char *s, long min, long max, long *out)
 
 static int bad_number(const char *opt, const char *val, const char *what)
 {
-	die_msg("invalid %s '%s': expected %s", opt, val, what);
+	pp_cli_say("invalid %s '%s': expected %s", opt, val, what);
 	return PP_EXIT_USAGE;
 }
 
@@ -400,22 +388,22 @@ static int resolve_target(const struct options *o, int argc, char **argv,
 	if (!o->python && !exists && !strchr(t, '/') && !ends_with(t, ".py")) {
 		*out_path = which(t);
 		if (!*out_path) {
-			die_msg("cannot run '%s': command not found", t);
+			pp_cli_say("cannot run '%s': command not found", t);
 			return PP_EXIT_NOT_FOUND;
 		}
 		*out_argv = copy_argv(argc, argv, NULL);
 		return *out_argv ? 0 : 1;
 	}
 	if (!exists) {
-		die_msg("cannot open script '%s': %s", t, strerror(errno));
+		pp_cli_say("cannot open script '%s': %s", t, strerror(errno));
 		return PP_EXIT_USAGE;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		die_msg("'%s' is a directory: give a script or, after --, a command", t);
+		pp_cli_say("'%s' is a directory: give a script or, after --, a command", t);
 		return PP_EXIT_USAGE;
 	}
 	if (access(t, R_OK) != 0 && !(access(t, X_OK) == 0 && is_elf(t))) {
-		die_msg("cannot read script '%s': %s (check its permissions)",
+		pp_cli_say("cannot read script '%s': %s (check its permissions)",
 			t, strerror(errno));
 		return PP_EXIT_USAGE;
 	}
@@ -435,9 +423,9 @@ static int resolve_target(const struct options *o, int argc, char **argv,
 	found = which(py);
 	if (!found) {
 		if (o->python)
-			die_msg("interpreter '%s' not found or not executable", py);
+			pp_cli_say("interpreter '%s' not found or not executable", py);
 		else
-			die_msg("python3 not found on PATH: install Python 3 "
+			pp_cli_say("python3 not found on PATH: install Python 3 "
 				"or give one with --python PATH");
 		return PP_EXIT_NOT_FOUND;
 	}
@@ -560,7 +548,7 @@ static size_t fallback_task_clock(const struct options *o, struct pp_event *out,
 		count_index[0] = SIZE_MAX;
 		n = 1;
 		if (!o->sep && !o->json)
-			die_msg("none of the events can be sampled here: the per-function "
+			pp_cli_say("none of the events can be sampled here: the per-function "
 				"breakdown samples task-clock instead");
 	}
 	pp_evlist__free(&tc);
@@ -628,7 +616,7 @@ static int write_atomically(const char *path, int (*fn)(FILE *, const void *),
 
 	if (!mem) {
 		ret = -errno;
-		die_msg("cannot write '%s': %s", path, strerror(errno));
+		pp_cli_say("cannot write '%s': %s", path, strerror(errno));
 		return ret;
 	}
 	ret = fn(mem, arg);
@@ -637,7 +625,7 @@ static int write_atomically(const char *path, int (*fn)(FILE *, const void *),
 	if (!ret)
 		ret = pp_file__write_atomic(path, buf, len);
 	if (ret)
-		die_msg("cannot write '%s': %s", path, strerror(-ret));
+		pp_cli_say("cannot write '%s': %s", path, strerror(-ret));
 	free(buf);
 	return ret;
 }
@@ -713,7 +701,7 @@ static int emit(const struct options *o, const struct pp_report_data *d)
 	if (o->save) {
 		ret = pp_profile_file__save(o->save, d, PP_VERSION);
 		if (ret < 0) {
-			die_msg("cannot save the profile to '%s': %s", o->save, strerror(-ret));
+			pp_cli_say("cannot save the profile to '%s': %s", o->save, strerror(-ret));
 			failed = 1;
 		} else if (o->mode == MODE_RECORD) {
 			fprintf(stderr, "pyperf-stat: saved the profile of '%s' to %s "
@@ -723,7 +711,7 @@ static int emit(const struct options *o, const struct pp_report_data *d)
 		}
 	}
 	if ((o->collapsed || o->pprof || o->html) && !p) {
-		die_msg("no per-function samples were collected: %s%s%s not written",
+		pp_cli_say("no per-function samples were collected: %s%s%s not written",
 			o->collapsed ? "--collapsed " : "", o->pprof ? "--pprof " : "",
 			o->html ? "--html" : "");
 		return -1;
@@ -739,7 +727,7 @@ static int emit(const struct options *o, const struct pp_report_data *d)
 	if (o->pprof) {
 		ret = pp_export__pprof(o->pprof, d);
 		if (ret < 0) {
-			die_msg("cannot write '%s': %s", o->pprof, strerror(-ret));
+			pp_cli_say("cannot write '%s': %s", o->pprof, strerror(-ret));
 			failed = 1;
 		}
 	}
@@ -773,7 +761,7 @@ static int cmd_list(void)
 	pp_events__init();
 	ret = pp_events__foreach(list_one, &last);
 	if (ret < 0) {
-		die_msg("cannot list events: %s", strerror(-ret));
+		pp_cli_say("cannot list events: %s", strerror(-ret));
 		return 1;
 	}
 	printf("\nEvents marked here may still be <not supported> by this "
@@ -805,7 +793,7 @@ static int parse_options(struct options *o, int argc, char **argv, int *first_po
 		switch (c) {
 		case 'e':
 			if (pp_evlist__parse(&o->events, optarg, err, sizeof(err)) < 0) {
-				die_msg("%s", err);
+				pp_cli_say("%s", err);
 				return PP_EXIT_USAGE;
 			}
 			o->events_given = 1;
@@ -817,7 +805,7 @@ static int parse_options(struct options *o, int argc, char **argv, int *first_po
 			break;
 		case 'x':
 			if (!*optarg) {
-				die_msg("-x needs a non-empty separator");
+				pp_cli_say("-x needs a non-empty separator");
 				return PP_EXIT_USAGE;
 			}
 			o->sep = optarg;
@@ -877,7 +865,7 @@ static int parse_options(struct options *o, int argc, char **argv, int *first_po
 			else if (!strcmp(optarg, "auto"))
 				o->color = -1;
 			else {
-				die_msg("invalid --color '%s': expected auto, always or never", optarg);
+				pp_cli_say("invalid --color '%s': expected auto, always or never", optarg);
 				return PP_EXIT_USAGE;
 			}
 			break;
@@ -913,17 +901,17 @@ static int parse_options(struct options *o, int argc, char **argv, int *first_po
 		case '?':
 		default:
 			if (optopt && optopt < 256 && strchr("erxoFc", optopt))
-				die_msg("option -%c needs an argument", optopt);
+				pp_cli_say("option -%c needs an argument", optopt);
 			else if (optopt)
-				die_msg("unknown option -%c", optopt);
+				pp_cli_say("unknown option -%c", optopt);
 			else
-				die_msg("unknown or incomplete option '%s'", argv[optind - 1]);
+				pp_cli_say("unknown or incomplete option '%s'", argv[optind - 1]);
 			fputs("Try 'pyperf-stat --help'.\n", stderr);
 			return PP_EXIT_USAGE;
 		}
 	}
 	if (o->sep && o->json) {
-		die_msg("-x and -j choose different formats: give one of them");
+		pp_cli_say("-x and -j choose different formats: give one of them");
 		return PP_EXIT_USAGE;
 	}
 	if (mode == MODE_RECORD) {
@@ -933,7 +921,7 @@ static int parse_options(struct options *o, int argc, char **argv, int *first_po
 	}
 	if (mode == MODE_REPORT && (o->events_given || o->repeat != 1 || o->python ||
 				    o->freq || o->period || o->no_attribution)) {
-		die_msg("report renders a saved profile: -e, -r, -F, -c, --python and "
+		pp_cli_say("report renders a saved profile: -e, -r, -F, -c, --python and "
 			"--no-attribution apply when recording it");
 		return PP_EXIT_USAGE;
 	}
@@ -969,11 +957,11 @@ static void hint_unsupported(const struct options *o, const struct run_stats *s,
 		return; /* don't break parsers reading stderr */
 	if (counter_errno == EACCES) {
 		if (under_seccomp_filter())
-			die_msg("perf_event_open is blocked by a seccomp filter (Docker's "
+			pp_cli_say("perf_event_open is blocked by a seccomp filter (Docker's "
 				"default profile does this): allow it, e.g. docker run "
 				"--security-opt seccomp=unconfined, or see 'pyperf-stat --check'");
 		else
-			die_msg("the kernel refused every counter (perf_event_paranoid is "
+			pp_cli_say("the kernel refused every counter (perf_event_paranoid is "
 				"too strict for this user): run 'sysctl kernel.perf_event_paranoid=2' "
 				"as root, or see 'pyperf-stat --check'");
 		return;
@@ -1037,7 +1025,7 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 	if (!o->no_attribution) {
 		agent_dir = pp_cli_agent_dir();
 		if (!agent_dir)
-			die_msg("warning: the attribution agent (libpyperf-agent.so) was not "
+			pp_cli_say("warning: the attribution agent (libpyperf-agent.so) was not "
 				"found next to pyperf-stat or in %s: counting totals only "
 				"(set PYPERF_AGENT_DIR, or reinstall)", PP_LIBDIR);
 	}
@@ -1050,7 +1038,7 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 				if (!strcmp(sampled[i].name, o->sort))
 					break;
 			if (i == nsampled) {
-				die_msg("--sort %s: not a sampled event (sampled here: %s%s%s)",
+				pp_cli_say("--sort %s: not a sampled event (sampled here: %s%s%s)",
 					o->sort, nsampled ? sampled[0].name : "none",
 					nsampled > 1 ? ", " : "", nsampled > 1 ? sampled[1].name : "");
 				exit_code = PP_EXIT_USAGE;
@@ -1067,7 +1055,7 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 		if (nsampled) {
 			ret = pp_collect__prepare(&collect, &cc);
 			if (ret < 0) {
-				die_msg("warning: cannot prepare attribution (%s): counting "
+				pp_cli_say("warning: cannot prepare attribution (%s): counting "
 					"totals only", strerror(-ret));
 				collect = NULL;
 			}
@@ -1099,11 +1087,11 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 		ret = pp_launch__run(&l, &res);
 		if (ret < 0) {
 			if (res.counter_errno == EMFILE || res.counter_errno == ENFILE)
-				die_msg("too many open files to open %zu counters: raise "
+				pp_cli_say("too many open files to open %zu counters: raise "
 					"the limit (ulimit -n) or count fewer events with -e",
 					o->events.n);
 			else
-				die_msg("cannot start the target: %s", strerror(-ret));
+				pp_cli_say("cannot start the target: %s", strerror(-ret));
 			pp_launch_result__free(&res);
 			exit_code = 1;
 			goto out;
@@ -1112,9 +1100,9 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 			int e = res.exec_errno;
 
 			if (e == ENOENT)
-				die_msg("cannot run '%s': command not found", target_argv[0]);
+				pp_cli_say("cannot run '%s': command not found", target_argv[0]);
 			else
-				die_msg("cannot run '%s': %s%s", target_argv[0], strerror(e),
+				pp_cli_say("cannot run '%s': %s%s", target_argv[0], strerror(e),
 					e == EACCES ? " (is it executable? for a script, "
 					"try pyperf-stat SCRIPT.py)" : "");
 			pp_launch_result__free(&res);
@@ -1147,7 +1135,7 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 		last_status = res.wait_status;
 		forwarded = res.forwarded_signal;
 		if (res.forwarded_signal && verbose)
-			die_msg("forwarded signal %d to the target", res.forwarded_signal);
+			pp_cli_say("forwarded signal %d to the target", res.forwarded_signal);
 		if (WIFSIGNALED(res.wait_status) && o->repeat > 1) {
 			/* perf stat stops repeating when the workload dies */
 			pp_launch_result__free(&res);
@@ -1191,7 +1179,7 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 
 		ret = pp_collect__finish(collect, &profile);
 		if (ret < 0)
-			die_msg("warning: collecting samples: %s", strerror(-ret));
+			pp_cli_say("warning: collecting samples: %s", strerror(-ret));
 		/* the last run's samples, before <not sampled> is added below */
 		if (runs.n < (size_t)st.runs &&
 		    pp_runs__capture(&runs, &profile, run_values, o->events.n,
@@ -1250,7 +1238,7 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 	/* The text report carries the note itself; with -x/-j into a file,
 	 * stderr is free to say it. */
 	if (ran && d.attribution_note && (o->sep || o->json) && o->output)
-		die_msg("%s", d.attribution_note);
+		pp_cli_say("%s", d.attribution_note);
 	if (ran && WIFSIGNALED(last_status) && (o->output || (!o->sep && !o->json)))
 		say_death(WTERMSIG(last_status), WCOREDUMP(last_status), forwarded);
 out:
@@ -1269,7 +1257,7 @@ out:
 	free(command);
 	return exit_code;
 nomem:
-	die_msg("out of memory");
+	pp_cli_say("out of memory");
 	exit_code = 1;
 	goto out;
 }
@@ -1283,14 +1271,14 @@ static int cmd_report(struct options *o, int argc, char **argv, int first)
 	int ret, i;
 
 	if (argc - first > 1) {
-		die_msg("report takes one saved profile, got %d arguments", argc - first);
+		pp_cli_say("report takes one saved profile, got %d arguments", argc - first);
 		return PP_EXIT_USAGE;
 	}
 	if (first < argc)
 		path = argv[first];
 	ret = pp_profile_file__load(path, &loaded, err, sizeof(err));
 	if (ret < 0) {
-		die_msg("%s", err);
+		pp_cli_say("%s", err);
 		return PP_EXIT_USAGE;
 	}
 	if (o->sort) {
@@ -1300,7 +1288,7 @@ static int cmd_report(struct options *o, int argc, char **argv, int first)
 			if (!strcmp(p->ev[i].name, o->sort))
 				break;
 		if (!p || i == (int)p->nevents) {
-			die_msg("--sort %s: not a sampled event of %s", o->sort, path);
+			pp_cli_say("--sort %s: not a sampled event of %s", o->sort, path);
 			pp_loaded__free(&loaded);
 			return PP_EXIT_USAGE;
 		}
@@ -1331,7 +1319,7 @@ int pp_cli_main(int argc, char **argv)
 	}
 
 	if (pp_events__init() < 0 && verbose)
-		die_msg("libpfm4 could not initialise: only perf's generic event names work");
+		pp_cli_say("libpfm4 could not initialise: only perf's generic event names work");
 	ret = parse_options(&o, argc, argv, &first, mode);
 	verbose = o.verbose;
 	if (ret)
@@ -1347,14 +1335,14 @@ int pp_cli_main(int argc, char **argv)
 		goto out;
 	}
 	if (first >= argc) {
-		die_msg("no script or command given");
+		pp_cli_say("no script or command given");
 		fputs("Usage: pyperf-stat [options] [--] SCRIPT.py [ARGS...]\n"
 		      "Try 'pyperf-stat --help'.\n", stderr);
 		ret = PP_EXIT_USAGE;
 		goto out;
 	}
 	if (!o.events_given && pp_evlist__add_defaults(&o.events) < 0) {
-		die_msg("out of memory");
+		pp_cli_say("out of memory");
 		ret = 1;
 		goto out;
 	}

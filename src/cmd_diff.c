@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pyperf/cli.h"
 #include "pyperf/diff.h"
 #include "pyperf/log.h"
 #include "pyperf/profile_file.h"
@@ -30,23 +31,11 @@ enum { EXIT_HOLDS = 0, EXIT_CROSSED = 1, EXIT_ERROR = 2 };
 /* room for any cell: a function name, a path and a line, or numbers */
 #define CELL 1024
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("pyperf-stat: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static void log_to_stderr(enum pp_log_level level, const char *msg, void *ctx)
 {
 	(void)ctx;
 	if (level <= PP_LOG_WARN)
-		say("%s%s", level == PP_LOG_ERROR ? "error: " : "warning: ", msg);
+		pp_cli_say("%s%s", level == PP_LOG_ERROR ? "error: " : "warning: ", msg);
 }
 
 static const char usage_text[] =
@@ -1374,7 +1363,7 @@ static int emit(const struct diff_ops *ops, const struct ctx *c, const char *pat
 	int ret = render(ops, c, &buf, &len);
 
 	if (ret < 0) {
-		say("cannot render the comparison: %s", strerror(-ret));
+		pp_cli_say("cannot render the comparison: %s", strerror(-ret));
 		return ret;
 	}
 	if (path) {
@@ -1382,7 +1371,7 @@ static int emit(const struct diff_ops *ops, const struct ctx *c, const char *pat
 		ret = pp_file__write_atomic(path, buf, len);
 	} else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
 		ret = -EIO;
-		say("cannot write the comparison: %s", strerror(errno));
+		pp_cli_say("cannot write the comparison: %s", strerror(errno));
 	}
 	free(buf);
 	return ret;
@@ -1488,13 +1477,13 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			struct pp_threshold *nt = realloc(o->thr, (o->nthr + 1) * sizeof(*nt));
 
 			if (!nt) {
-				say("out of memory");
+				pp_cli_say("out of memory");
 				return EXIT_ERROR;
 			}
 			o->thr = nt;
 			if (pp_threshold__parse(optarg, &o->thr[o->nthr], err, sizeof(err)) < 0) {
 				pp_threshold__free(&o->thr[o->nthr]);
-				say("invalid --fail-if '%s': %s", optarg, err);
+				pp_cli_say("invalid --fail-if '%s': %s", optarg, err);
 				fputs("Try 'pyperf-stat diff --help'.\n", stderr);
 				return EXIT_ERROR;
 			}
@@ -1505,7 +1494,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			double a;
 
 			if (parse_double(optarg, &a) < 0 || !(a > 0 && a < 0.5)) {
-				say("invalid --alpha '%s': expected a significance level between "
+				pp_cli_say("invalid --alpha '%s': expected a significance level between "
 				    "0 and 0.5, such as 0.01", optarg);
 				return EXIT_ERROR;
 			}
@@ -1525,7 +1514,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 				len--;
 			snprintf(num, sizeof(num), "%.*s", (int)len, optarg);
 			if (len >= sizeof(num) || parse_double(num, &f) < 0 || f < 0 || f > 1000) {
-				say("invalid --noise-floor '%s': expected a percentage such as 10%%",
+				pp_cli_say("invalid --noise-floor '%s': expected a percentage such as 10%%",
 				    optarg);
 				return EXIT_ERROR;
 			}
@@ -1534,14 +1523,14 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		}
 		case OPT_MIN_SAMPLES:
 			if (parse_ulong(optarg, ULONG_MAX, &v) < 0) {
-				say("invalid --min-samples '%s': expected a number of samples", optarg);
+				pp_cli_say("invalid --min-samples '%s': expected a number of samples", optarg);
 				return EXIT_ERROR;
 			}
 			o->min_samples = v;
 			break;
 		case OPT_TOP:
 			if (parse_ulong(optarg, INT_MAX, &v) < 0) {
-				say("invalid --top '%s': expected a number of rows (0 = all)", optarg);
+				pp_cli_say("invalid --top '%s': expected a number of rows (0 = all)", optarg);
 				return EXIT_ERROR;
 			}
 			o->top = (int)v;
@@ -1554,21 +1543,21 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			return -1;
 		default:
 			if (optopt == 'o')
-				say("option -o needs a file name");
+				pp_cli_say("option -o needs a file name");
 			else if (optopt && optopt < 256)
-				say("unknown option -%c", optopt);
+				pp_cli_say("unknown option -%c", optopt);
 			else
-				say("unknown or incomplete option '%s'", argv[optind - 1]);
+				pp_cli_say("unknown or incomplete option '%s'", argv[optind - 1]);
 			fputs("Try 'pyperf-stat diff --help'.\n", stderr);
 			return EXIT_ERROR;
 		}
 	}
 	if (nfmt > 1) {
-		say("--json and --markdown choose different formats: give one of them");
+		pp_cli_say("--json and --markdown choose different formats: give one of them");
 		return EXIT_ERROR;
 	}
 	if (argc - optind != 2) {
-		say("diff compares two saved profiles: pyperf-stat diff BASE NEW [options] "
+		pp_cli_say("diff compares two saved profiles: pyperf-stat diff BASE NEW [options] "
 		    "(got %d file%s)", argc - optind, argc - optind == 1 ? "" : "s");
 		fputs("Try 'pyperf-stat diff --help'.\n", stderr);
 		return EXIT_ERROR;
@@ -1602,10 +1591,10 @@ static void say_verdict(const struct ctx *c)
 		fmt_target(target, sizeof(target), d, k);
 		fmt_check_change(change, sizeof(change), d, k, &c->thr[k->threshold],
 				 check_clock(d, k), adjusted(d));
-		say("FAIL %s: %s: %s", c->thr[k->threshold].text, target, change);
+		pp_cli_say("FAIL %s: %s: %s", c->thr[k->threshold].text, target, change);
 	}
 	if (c->nthr)
-		say("%zu of %zu check%s failed", d->nfailed, d->nchecks,
+		pp_cli_say("%zu of %zu check%s failed", d->nfailed, d->nchecks,
 		    d->nchecks == 1 ? "" : "s");
 }
 
@@ -1621,12 +1610,12 @@ static int run(struct opts *o)
 
 	memset(&d, 0, sizeof(d));
 	if (pp_profile_file__load(o->base, &base, err, sizeof(err)) < 0) {
-		say("BASE: %s", err);
+		pp_cli_say("BASE: %s", err);
 		pp_loaded__free(&base);
 		return EXIT_ERROR;
 	}
 	if (pp_profile_file__load(o->new, &nw, err, sizeof(err)) < 0) {
-		say("NEW: %s", err);
+		pp_cli_say("NEW: %s", err);
 		pp_loaded__free(&base);
 		pp_loaded__free(&nw);
 		return EXIT_ERROR;
@@ -1635,7 +1624,7 @@ static int run(struct opts *o)
 	if (!o->allow_different &&
 	    !pp_diff__same_command(base.data.command ? base.data.command : "",
 				   nw.data.command ? nw.data.command : "")) {
-		say("%s ran '%s' but %s ran '%s': compare runs of the same command, or "
+		pp_cli_say("%s ran '%s' but %s ran '%s': compare runs of the same command, or "
 		    "pass --allow-different-command", o->base, base.data.command, o->new,
 		    nw.data.command);
 		goto out;
@@ -1647,7 +1636,7 @@ static int run(struct opts *o)
 	dopt.thresholds = o->thr;
 	dopt.nthresholds = o->nthr;
 	if (pp_diff__compute(&d, &base.data, &nw.data, &dopt, err, sizeof(err)) < 0) {
-		say("%s", err);
+		pp_cli_say("%s", err);
 		goto out;
 	}
 	c.base_path = o->base;
@@ -1661,7 +1650,7 @@ static int run(struct opts *o)
 	c.top = o->top;
 	missing_text(miss, sizeof(miss), &c);
 	if (miss[0])
-		say("warning: not compared: %s", miss);
+		pp_cli_say("warning: not compared: %s", miss);
 
 	ops = o->fmt == FMT_JSON ? &json_ops : o->fmt == FMT_MARKDOWN ? &md_ops : &text_ops;
 	if (emit(ops, &c, o->output) < 0)

@@ -13,6 +13,10 @@ enum {
 
 int pp_cli_main(int argc, char **argv);
 
+/* One line on stderr, "pyperf-stat: " first: how every subcommand tells
+ * the user about errors and hints. */
+void pp_cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Parses and validates ARGV exactly as pp_cli_main would, then stops:
  * resolves no target, runs nothing, prints nothing.  Returns what the
  * real command would exit with for a usage error (PP_EXIT_USAGE), 1 when
