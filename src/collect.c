@@ -694,6 +694,16 @@ static int32_t line_for(const struct code_rec *r, int32_t off)
 	return 0;
 }
 
+/* CPython 3.13's _Py_InitCleanup shim (Python/specialize.c), pushed
+ * between a call site and the __init__ it specialises: a code object
+ * named "__init__" in a file named "__init__". Not user code, so the
+ * caller links straight to the real __init__. */
+static int is_interpreter_shim(const struct code_rec *r)
+{
+	return r->firstline <= 1 && !strcmp(r->qualname, "__init__") &&
+	       !strcmp(r->file, "__init__");
+}
+
 static int64_t func_of(struct pp_profile *p, struct code_rec *r)
 {
 	if (r->func_for != p || r->func < 0) {
@@ -1063,6 +1073,8 @@ static int add_sample(struct pp_collect *c, struct pp_profile *p, struct inst *i
 			out[k].func = PP_FUNC_UNRESOLVED;
 			out[k].line = 0;
 			unresolved++;
+		} else if (is_interpreter_shim(r)) {
+			continue;
 		} else {
 			int64_t f = func_of(p, r);
 			if (f < 0)

@@ -107,6 +107,13 @@ def lines(py):
                 truth, "lines", res)
 
 
+def no_interpreter_shim_frames(py):
+    rows, _, res = attribute(py, "init_shim.py")
+    shims = [r for r in rows if r.get("scope") == "function" and r["file"] == "__init__"]
+    check(not shims, "interpreter shim frames shown as functions: %r" % shims[:2], res)
+    check(self_samples(rows, "Thing.__init__") > 50, "Thing.__init__ sampled", res)
+
+
 def signal_fallback(py):
     rows, truth, res = attribute(py, "split.py", extra=["--signal-fallback"])
     check_share(self_samples(rows, "heavy"), self_samples(rows, "light"), truth,
@@ -149,7 +156,7 @@ def main():
     cases = [("split", split), ("recursion", recursion), ("threads", threads),
              ("asyncio", coroutines), ("mp-fork", lambda p: multiprocessing_child(p, "fork")),
              ("mp-spawn", lambda p: multiprocessing_child(p, "spawn")), ("lines", lines),
-             ("signal-fallback", signal_fallback)]
+             ("signal-fallback", signal_fallback), ("no-shim-frames", no_interpreter_shim_frames)]
     for label, py, why in interpreters():
         for name, case in cases:
             if py is None:
