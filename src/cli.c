@@ -1191,25 +1191,15 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 			snprintf(interp, sizeof(interp), "%s", interp_name);
 			d.interpreter = interp;
 		}
-		/* Scale every sampled event to its counted total. What the
-		 * samples do not cover (interpreter start-up before the agent,
-		 * non-Python processes such as a pyenv shim) gets a row of its
-		 * own, so that function estimates are not inflated by it. */
+		/* Scale every sampled event to its counted total; what the
+		 * samples do not cover becomes the <not sampled> row. */
 		for (i = 0; i < profile.nevents && i < nsampled; i++) {
 			size_t ci = count_index[i];
-			double covered, missing;
 
 			if (ci >= o->events.n || rows[ci].status != PP_COUNT_OK)
 				continue;
-			profile.ev[i].total = rows[ci].value;
-			covered = (double)profile.ev[i].samples * (double)profile.ev[i].period;
-			missing = (rows[ci].value * st.runs - covered) / (double)profile.ev[i].period;
-			if (missing >= 1) {
-				struct pp_frame f = { PP_FUNC_UNSAMPLED, 0 };
-
-				pp_profile__add_sample(&profile, (int)i, 0, 0, &f, 1,
-						       (uint64_t)llround(missing));
-			}
+			if (pp_profile__set_total(&profile, (int)i, rows[ci].value, st.runs) < 0)
+				goto nomem;
 		}
 		if (pp_collect__agents(collect) > 0 && profile.nevents) {
 			d.profile = &profile;

@@ -1,6 +1,7 @@
 /* profile: interned functions, unique stacks with per-event sample
  * counts, and the per-function / per-line sums that reports print. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -241,6 +242,34 @@ found:
 	s->samples[event] += n;
 	p->ev[event].samples += n;
 	return 0;
+}
+
+int pp_profile__set_total(struct pp_profile *p, int event, double total, int runs)
+{
+	struct pp_sampled_event *ev = &p->ev[event];
+	struct pp_frame f = { PP_FUNC_UNSAMPLED, 0 };
+	double missing;
+
+	ev->total = total;
+	if (!ev->period)
+		return 0;
+	missing = (total * runs - (double)ev->samples * (double)ev->period) /
+		  (double)ev->period;
+	if (missing < 1)
+		return 0;
+	return pp_profile__add_sample(p, event, 0, 0, &f, 1, (uint64_t)llround(missing));
+}
+
+uint64_t pp_profile__unsampled(const struct pp_profile *p, int event)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < p->nstacks; i++)
+		if (p->stacks[i].nframes == 1 &&
+		    p->stacks[i].frames[0].func == PP_FUNC_UNSAMPLED)
+			n += p->stacks[i].samples[event];
+	return n;
 }
 
 int pp_profile__add_process(struct pp_profile *p, uint32_t pid, const char *command)

@@ -88,6 +88,17 @@ int pp_profile__add_sample(struct pp_profile *p, int event, uint32_t pid,
 			   uint32_t tid, const struct pp_frame *frames,
 			   size_t nframes, uint64_t n);
 
+/* Sets EVENT's counted total (mean per run over RUNS runs) and puts the
+ * part no sample covered (interpreter start-up before the agent loads,
+ * non-Python processes such as a pyenv shim) on a <not sampled> stack,
+ * in sample periods, so that every function's estimate stays samples x
+ * period and the rows still add up to the total. 0 or -ENOMEM. */
+int pp_profile__set_total(struct pp_profile *p, int event, double total, int runs);
+
+/* The <not sampled> periods of EVENT: ev[event].samples minus them is
+ * what was really sampled. */
+uint64_t pp_profile__unsampled(const struct pp_profile *p, int event);
+
 /* Records the command line of a process seen in the samples. */
 int pp_profile__add_process(struct pp_profile *p, uint32_t pid, const char *command);
 

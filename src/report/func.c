@@ -823,18 +823,6 @@ static double overhead_pct(const struct pp_report *r, uint64_t samples)
 	return 100.0 * (double)samples * d->cost_per_sample_us * 1e-6 / (time_s * runs);
 }
 
-static uint64_t unsampled_samples(const struct pp_profile *p, size_t e)
-{
-	uint64_t n = 0;
-	size_t i;
-
-	for (i = 0; i < p->nstacks; i++)
-		if (p->stacks[i].nframes == 1 &&
-		    p->stacks[i].frames[0].func == PP_FUNC_UNSAMPLED)
-			n += p->stacks[i].samples[e];
-	return n;
-}
-
 static void text_footer(struct pp_report *r)
 {
 	const struct pp_report_state *st = r->priv;
@@ -849,7 +837,7 @@ static void text_footer(struct pp_report *r)
 		/* samples really taken: <not sampled> holds a remainder of the
 		 * counted total, in periods, not samples. Plain digits, like
 		 * the dropped count, for whoever parses this line. */
-		uint64_t n = p->ev[e].samples - unsampled_samples(p, e);
+		uint64_t n = p->ev[e].samples - pp_profile__unsampled(p, (int)e);
 
 		fprintf(out, "%s %" PRIu64 " %s", e ? "," : "", n, p->ev[e].name);
 		taken += n;
