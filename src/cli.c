@@ -75,6 +75,7 @@ struct options {
 	int depth;
 	int signal_fallback;
 	int native;
+	int exact;
 	int color;           /* -1 auto */
 	int verbose;
 };
@@ -125,6 +126,9 @@ static const char usage_text[] =
 "      --native              show native functions (C extensions, numpy,\n"
 "                            libpython) under the Python line calling them\n"
 "      --depth N             Python frames kept per sample (default 128)\n"
+"      --exact               read the counters at every Python call and\n"
+"                            return instead of sampling: exact per-function\n"
+"                            counts and call counts, at a higher cost\n"
 "      --no-attribution      count totals only; do not load the agent\n"
 "      --signal-fallback     use per-thread F_SETOWN_EX signals instead of\n"
 "                            sigtrap (what kernels before 5.13 need)\n"
@@ -177,6 +181,7 @@ enum {
 	OPT_PPROF,
 	OPT_HTML,
 	OPT_NATIVE,
+	OPT_EXACT,
 };
 
 static const struct option long_options[] = {
@@ -204,6 +209,7 @@ static const struct option long_options[] = {
 	{ "pprof", required_argument, NULL, OPT_PPROF },
 	{ "html", required_argument, NULL, OPT_HTML },
 	{ "native", no_argument, NULL, OPT_NATIVE },
+	{ "exact", no_argument, NULL, OPT_EXACT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -512,7 +518,8 @@ static size_t pick_sampled(const struct options *o, struct pp_event *out,
 		int want = 0;
 
 		if (o->events_given) {
-			want = samplable(&ev->attr);
+			/* --exact counts: context switches per function make sense */
+			want = o->exact || samplable(&ev->attr);
 		} else {
 			for (w = 0; w < sizeof(wanted) / sizeof(wanted[0]); w++)
 				if (!strcmp(ev->name, wanted[w]))
@@ -887,6 +894,9 @@ static int parse_options(struct options *o, int argc, char **argv, int *first_po
 		case OPT_NATIVE:
 			o->native = 1;
 			break;
+		case OPT_EXACT:
+			o->exact = 1;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -920,9 +930,17 @@ static int parse_options(struct options *o, int argc, char **argv, int *first_po
 		o->output = NULL;
 	}
 	if (mode == MODE_REPORT && (o->events_given || o->repeat != 1 || o->python ||
-				    o->freq || o->period || o->no_attribution)) {
-		pp_cli_say("report renders a saved profile: -e, -r, -F, -c, --python and "
-			"--no-attribution apply when recording it");
+				    o->freq || o->period || o->no_attribution || o->exact)) {
+		pp_cli_say("report renders a saved profile: -e, -r, -F, -c, --python, "
+			"--exact and --no-attribution apply when recording it");
+		return PP_EXIT_USAGE;
+	}
+	if (o->exact && (o->freq || o->period || o->native || o->signal_fallback ||
+			 o->lines || o->no_attribution)) {
+		pp_cli_say("--exact counts every call instead of sampling: it cannot be "
+			"combined with %s", o->freq ? "-F" : o->period ? "-c" : o->native ?
+			"--native" : o->signal_fallback ? "--signal-fallback" : o->lines ?
+			"--lines (exact counts are per function)" : "--no-attribution");
 		return PP_EXIT_USAGE;
 	}
 	*first_pos = optind;
@@ -1030,7 +1048,7 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 				"(set PYPERF_AGENT_DIR, or reinstall)", PP_LIBDIR);
 	}
 	if (agent_dir) {
-		nsampled = pick_sampled(o, sampled, PP_PROFILE_MAX_EVENTS, count_index);
+		nsampled = pick_sampled(o, sampled, PP_PROFILE_MAX_EVENTS - !!o->exact, count_index);
 		if (!nsampled)
 			nsampled = fallback_task_clock(o, sampled, count_index);
 		if (o->sort) {
@@ -1051,6 +1069,7 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 		cc.depth_limit = o->depth;
 		cc.signal_fallback = o->signal_fallback;
 		cc.native = o->native;
+		cc.exact = o->exact;
 		cc.user_only = geteuid() != 0;
 		if (nsampled) {
 			ret = pp_collect__prepare(&collect, &cc);

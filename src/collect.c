@@ -12,6 +12,8 @@
  *   <id>.info   key=value lines (pid, interpreter, exe, cmdline, problem, ...);
  *   <id>.maps   snapshots of the executable mappings (src/agent/maps.c),
  *               for native symbolization (src/symbolize/);
+ *   <id>.exact  --exact: counts per calling-context node, rewritten whole
+ *               (format in include/pyperf/exact.h);
  *   <pid>.problem  one line from a bootstrap that could not start.
  *
  * A sample is added to the profile once every frame's (code, fingerprint)
@@ -43,6 +45,7 @@
 #include <unistd.h>
 
 #include "pyperf/collect.h"
+#include "pyperf/exact.h"
 #include "pyperf/log.h"
 #include "pyperf/ring.h"
 #include "pyperf/symbolize.h"
@@ -60,6 +63,8 @@
 #define MAPS_MAX_PARTIAL (1u << 20)
 #define MAPS_MAX_IDS 65536
 #define MAPS_MAX_SNAPSHOTS 100000
+/* An .exact file: 4 Mi nodes of a few events is well under this. */
+#define EXACT_MAX_BYTES (1u << 30)
 
 /* Default sampling periods when the event has none: 1 ms of task-clock
  * or cpu-clock keeps the cost near 2-3% on a VM (DESIGN.md); other events
@@ -145,6 +150,7 @@ struct pp_collect {
 	struct pp_symbolizer *sym;       /* created at first need */
 	uint64_t polls;
 	char *problem;                   /* first bootstrap problem */
+	char *boot_file;                 /* the bootstrap's sitecustomize.py */
 	char *interp;
 	uint64_t truncated, unresolved, dropped;
 	int events_added;
@@ -296,7 +302,7 @@ static int build_env(struct pp_collect *c, const char *agent_dir)
 	char depth[32], boot[PATH_MAX + 16];
 	size_t i = 0;
 
-	c->env = calloc(9, sizeof(char *));
+	c->env = calloc(10, sizeof(char *));
 	if (!c->env)
 		return -ENOMEM;
 	snprintf(boot, sizeof(boot), "%s/bootstrap", agent_dir);
@@ -311,7 +317,12 @@ static int build_env(struct pp_collect *c, const char *agent_dir)
 	c->env[i++] = env_pair("PYPERF_DEPTH", depth, NULL, NULL);
 	c->env[i++] = env_pair("PYPERF_SIGNAL_FALLBACK", c->cfg.signal_fallback ? "1" : "0", NULL, NULL);
 	c->env[i++] = env_pair("PYPERF_NATIVE", c->cfg.native ? "1" : "0", NULL, NULL);
-	for (i = 0; i < 7; i++)
+	c->env[i++] = env_pair("PYPERF_EXACT", c->cfg.exact ? "1" : "0", NULL, NULL);
+	c->boot_file = malloc(strlen(boot) + sizeof("/sitecustomize.py"));
+	if (!c->boot_file)
+		return -ENOMEM;
+	sprintf(c->boot_file, "%s/sitecustomize.py", boot);
+	for (i = 0; i < 8; i++)
 		if (!c->env[i])
 			return -ENOMEM;
 	return 0;
@@ -723,10 +734,17 @@ static int ensure_events(struct pp_collect *c, struct pp_profile *p)
 		return 0;
 	if (p->nevents == 0) {
 		for (i = 0; i < c->cfg.nevents; i++) {
-			int r = pp_profile__add_event(p, c->events[i].name,
+			int r = pp_profile__add_event(p, c->events[i].name, c->cfg.exact ? 1 :
 						      event_period(&c->events[i]));
 			if (r < 0)
 				return r;
+		}
+		if (c->cfg.exact) {
+			int r = pp_profile__add_event(p, PP_EXACT_CALLS, 1);
+			if (r < 0)
+				return r;
+			p->exact = 1;
+			p->calls_event = r;
 		}
 	}
 	c->events_added = 1;
@@ -1195,6 +1213,104 @@ static int drain_ring(struct pp_collect *c, struct pp_profile *p, size_t idx)
 	return d.err;
 }
 
+/* ---- --exact ---- */
+
+/* The function of node I (1-based) of D, or -1 for the bootstrap's own
+ * code (our at-exit work, the wrappers around fork, exec and threads),
+ * which is left out of every path. */
+static int64_t exact_func(struct pp_collect *c, struct pp_profile *p, struct inst *in,
+			  const struct pp_exact_node *n)
+{
+	struct code_rec *r = code_find(in, n->code, n->fp);
+
+	if (!r) {
+		c->unresolved++;
+		return PP_FUNC_UNRESOLVED;
+	}
+	if (!strcmp(r->file, c->boot_file) || is_interpreter_shim(r))
+		return -1;
+	return func_of(p, r);
+}
+
+/* Adds a finished process's "<id>.exact" to P: one stack per node (its
+ * path to the outermost call), its own corrected values, its calls. */
+static int read_exact(struct pp_collect *c, struct pp_profile *p, struct inst *in)
+{
+	struct pp_frame path[PP_RING_MAX_DEPTH + 2];
+	struct pp_exact_dump d;
+	char name[128], *file, *buf;
+	int64_t *func = NULL;
+	size_t i, len;
+	unsigned e;
+	int err;
+
+	snprintf(name, sizeof(name), "%s.exact", in->id);
+	file = path_in(c, name);
+	buf = file ? read_small_file(file, EXACT_MAX_BYTES) : NULL;
+	free(file);
+	if (!buf)
+		return 0; /* killed before its first write, or not exact */
+	len = strlen(buf);
+	err = pp_exact__parse(buf, len, &d);
+	free(buf);
+	if (err) {
+		pp_log(PP_LOG_WARN, "process %u: malformed %s.exact: its exact counts are lost",
+		       in->pid, in->id);
+		return err == -ENOMEM ? err : 0;
+	}
+	if (d.nevents + 1 != p->nevents || p->calls_event < 0) {
+		pp_exact__free(&d);
+		return 0;
+	}
+	if ((d.problem[0] || d.multiplexed) && !c->problem)
+		c->problem = strdup(d.problem[0] ? d.problem :
+				    "--exact: the counters were multiplexed (more events than "
+				    "the PMU counts at once): exact values are too low; "
+				    "count fewer events with -e");
+	func = calloc(d.n + 1, sizeof(*func));
+	if (!func) {
+		pp_exact__free(&d);
+		return -ENOMEM;
+	}
+	for (i = 1; i <= d.n; i++) {
+		func[i] = exact_func(c, p, in, &d.nodes[i - 1]);
+		if (func[i] < -1) {
+			err = (int)func[i];
+			goto out;
+		}
+	}
+	for (i = 1; i <= d.n && !err; i++) {
+		const struct pp_exact_node *n = &d.nodes[i - 1];
+		size_t k = 0, j;
+
+		if (func[i] < 0)
+			continue;
+		for (j = i; j && k < sizeof(path) / sizeof(path[0]); j = d.nodes[j - 1].parent) {
+			if (func[j] < 0)
+				continue;
+			path[k].func = (uint32_t)func[j];
+			path[k++].line = 0;
+		}
+		for (e = 0; e < d.nevents && !err; e++) {
+			uint64_t v = pp_exact__value(&d, i, e);
+
+			p->exact_cost[e] += (double)n->v[e] - (double)v;
+			if (v)
+				err = pp_profile__add_sample(p, (int)e, in->pid, n->tid, path, k, v);
+		}
+		if (!err && n->calls)
+			err = pp_profile__add_sample(p, p->calls_event, in->pid, n->tid, path, k,
+						     n->calls);
+		p->exact_hooks += n->hooks;
+	}
+	c->truncated += d.truncated;
+	p->dropped += d.lost;
+out:
+	free(func);
+	pp_exact__free(&d);
+	return err;
+}
+
 /* The writer is gone once its flock() is free: the ring will not grow. */
 static int writer_gone(struct inst *in)
 {
@@ -1203,7 +1319,7 @@ static int writer_gone(struct inst *in)
 
 static void unlink_inst_files(struct pp_collect *c, const struct inst *in)
 {
-	static const char *const suf[] = { ".ring", ".codes", ".info", ".maps" };
+	static const char *const suf[] = { ".ring", ".codes", ".info", ".maps", ".exact" };
 	char name[128], *path;
 	size_t i;
 
@@ -1279,7 +1395,8 @@ static int poll_all(struct pp_collect *c, struct pp_profile *p, int final)
 			/* Nothing more will come: last records, last samples, and
 			 * the waiting ones are final. */
 			if ((err = read_codes(in)) || (err = read_maps(in)) ||
-			    (err = drain_ring(c, p, i)) || (err = pend_retry(c, p, i)))
+			    (err = drain_ring(c, p, i)) || (err = pend_retry(c, p, i)) ||
+			    (c->cfg.exact && (err = read_exact(c, p, in))))
 				return err;
 			retire(c, in);
 		}
@@ -1438,6 +1555,7 @@ void pp_collect__free(struct pp_collect *c)
 	free(c->env);
 	free(c->events);
 	free(c->problem);
+	free(c->boot_file);
 	free(c->interp);
 	free(c);
 }

@@ -117,6 +117,7 @@ int pp_profile__init(struct pp_profile *p)
 	uint32_t i;
 
 	memset(p, 0, sizeof(*p));
+	p->calls_event = -1;
 	p->func_index = calloc(1, sizeof(struct idtab));
 	p->stack_index = calloc(1, sizeof(struct idtab));
 	if (!p->func_index || !p->stack_index)

@@ -22,6 +22,8 @@ struct pp_collect_config {
 	int signal_fallback;          /* force the pre-5.13 F_SETOWN_EX path */
 	int native;                   /* --native: native frames as children of
 	                                 the Python line that called them */
+	int exact;                    /* --exact: counters read at every call
+	                                 and return instead of sampling */
 };
 
 struct pp_collect;

@@ -67,6 +67,15 @@ struct pp_profile {
 	struct pp_process *procs;
 	size_t nprocs, procs_cap;
 
+	/* --exact (include/pyperf/exact.h): every event has period 1 and
+	 * holds exact counts; event calls_event holds call counts; the
+	 * hooks' own cost, measured and subtracted, is exact_cost[e] in all
+	 * over exact_hooks intervals. */
+	int exact;
+	int calls_event;        /* -1 when not exact */
+	uint64_t exact_hooks;
+	double exact_cost[PP_PROFILE_MAX_EVENTS];
+
 	uint64_t dropped;       /* samples lost anywhere, for the footer */
 	uint64_t truncated;     /* stacks cut at the depth limit */
 	uint64_t unresolved;    /* frames whose code object was not resolved */

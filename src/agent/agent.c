@@ -63,11 +63,17 @@ enum {
 	API_CALLBACK,          /* the resolve callback (a Python callable) */
 	API_ADD_AUDIT_HOOK,    /* PySys_AddAuditHook */
 	API_TUPLE_GETITEM,     /* PyTuple_GetItem */
+	API_SET_PROFILE,       /* PyEval_SetProfile (--exact, 3.8-3.11) */
+	API_FRAME_GET_CODE,    /* PyFrame_GetCode (3.9+) */
+	API_CFUNC_NEW,         /* PyCFunction_NewEx (--exact, 3.12+) */
+	API_NONE,              /* &_Py_NoneStruct */
 	API_N
 };
 
 #define MAX_RING_KB 16384
 #define RESOLVER_PERIOD_MS 50
+/* --exact: "<id>.exact" rewritten this often, for targets that die. */
+#define EXACT_DUMP_TICKS 20
 /* Code objects passed to exec() kept alive until the next resolver pass. */
 #define PINS 64
 
@@ -117,6 +123,7 @@ static unsigned pin_pos;
 static int audit_hooked;
 
 static void set_problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void exact_dump(int force);
 static void set_problem(const char *fmt, ...)
 {
 	va_list ap;
@@ -240,6 +247,27 @@ static const char *event_name(const struct ev_cfg *e, char *buf, size_t len)
 	return buf;
 }
 
+/* EVENT IDX as a counter: what the launcher asked for, without sampling
+ * (exact.c adds its read format). */
+void pp_agent__counting_attr(unsigned idx, struct perf_event_attr *a)
+{
+	const struct ev_cfg *e = &st.ev[idx];
+
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->type = e->type;
+	a->config = e->config;
+	a->config1 = e->config1;
+	a->config2 = e->config2;
+	a->exclude_user = !!(e->flags & 1);
+	a->exclude_kernel = !!(e->flags & 2) || st.user_only;
+	a->exclude_hv = !!(e->flags & 4);
+	a->exclude_idle = !!(e->flags & 8);
+	a->exclude_guest = !!(e->flags & 16);
+	a->exclude_host = !!(e->flags & 32);
+	a->precise_ip = (e->flags >> 8) & 3;
+}
+
 static int open_one(unsigned idx, pid_t tid, int inherit)
 {
 	const struct ev_cfg *e = &st.ev[idx];
@@ -247,20 +275,8 @@ static int open_one(unsigned idx, pid_t tid, int inherit)
 	char name[64];
 	int fd;
 
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.type = e->type;
-	a.config = e->config;
-	a.config1 = e->config1;
-	a.config2 = e->config2;
+	pp_agent__counting_attr(idx, &a);
 	a.sample_period = e->period;
-	a.exclude_user = !!(e->flags & 1);
-	a.exclude_kernel = !!(e->flags & 2) || st.user_only;
-	a.exclude_hv = !!(e->flags & 4);
-	a.exclude_idle = !!(e->flags & 8);
-	a.exclude_guest = !!(e->flags & 16);
-	a.exclude_host = !!(e->flags & 32);
-	a.precise_ip = (e->flags >> 8) & 3;
 	if (!pp_agent.fallback) {
 		/* The kernel requires remove_on_exec with sigtrap (EINVAL
 		 * otherwise): the signal must not outlive the handler that
@@ -467,8 +483,8 @@ static void write_info(int sampling)
 	fprintf(f, "pid=%d\nppid=%d\nid=%s\ninterpreter=", (int)getpid(), (int)getppid(), st.id);
 	escape_into(f, st.interp, strlen(st.interp));
 	fprintf(f, "\nhexversion=%#lx\nmode=%s\nsampling=%d\nuser_only=%d\ndepth=%u\nnative=%d\n",
-		st.hexversion, pp_agent.fallback ? "fallback" : "sigtrap", sampling,
-		st.user_only, pp_agent.depth, pp_agent.native);
+		st.hexversion, pp_exact__enabled() ? "exact" : pp_agent.fallback ? "fallback" :
+		"sigtrap", sampling, st.user_only, pp_agent.depth, pp_agent.native);
 	/* The interpreter's own module, where native frame walks stop
 	 * (src/collect.c): the executable, or libpython beside it. */
 	{
@@ -505,7 +521,7 @@ static int new_id(void)
 
 /* ---- the resolver thread ---- */
 
-static void call_resolver(void)
+static void call_resolver(int dump)
 {
 	int (*ensure)(void) = (int (*)(void))(uintptr_t)st.api[API_GILSTATE_ENSURE];
 	void (*release)(int) = (void (*)(int))(uintptr_t)st.api[API_GILSTATE_RELEASE];
@@ -524,6 +540,8 @@ static void call_resolver(void)
 		decref(r);
 	else
 		clear();
+	if (dump)
+		exact_dump(0);
 	release(g);
 }
 
@@ -536,6 +554,7 @@ static int queue_pending(void)
 static void *resolver_main(void *arg)
 {
 	struct timespec until;
+	unsigned tick = 0;
 
 	(void)arg;
 	pp_handler__thread_ignore(1);
@@ -556,8 +575,9 @@ static void *resolver_main(void *arg)
 		 * put their handlers above ours since: get back on top. */
 		pp_safe__install();
 		pp_handler__install(pp_agent.fallback);
-		if (queue_pending())
-			call_resolver();
+		tick++;
+		if (queue_pending() || (pp_exact__enabled() && tick % EXACT_DUMP_TICKS == 0))
+			call_resolver(pp_exact__enabled() && tick % EXACT_DUMP_TICKS == 0);
 		pp_maps_snap__check(0);
 		pthread_mutex_lock(&res_lock);
 	}
@@ -647,6 +667,7 @@ static void atfork_child(void)
 		munmap(pp_agent.ring, st.ring_len);
 	pp_agent.ring = NULL;
 	pp_maps_snap__forget();
+	pp_exact__atfork_child();
 	st.started = 0;
 }
 
@@ -758,6 +779,41 @@ PP_EXPORT void pp_agent_unpin(void)
 	}
 }
 
+/* ---- for exact.c ---- */
+
+void *pp_agent__api_get_code(void) { return (void *)(uintptr_t)st.api[API_FRAME_GET_CODE]; }
+void *pp_agent__api_decref(void) { return (void *)(uintptr_t)st.api[API_DECREF]; }
+void *pp_agent__api_incref(void) { return (void *)(uintptr_t)st.api[API_INCREF]; }
+void *pp_agent__api_none(void) { return (void *)(uintptr_t)st.api[API_NONE]; }
+void *pp_agent__api_set_profile(void) { return (void *)(uintptr_t)st.api[API_SET_PROFILE]; }
+void *pp_agent__api_cfunc_new(void) { return (void *)(uintptr_t)st.api[API_CFUNC_NEW]; }
+
+/* A code object exact.c counts in: kept alive for good (its address must
+ * not come back as another code object's) and queued for the resolver. */
+void pp_agent__keep(uint64_t code, uint32_t fp)
+{
+	void (*incref)(void *) = (void (*)(void *))(uintptr_t)st.api[API_INCREF];
+
+	incref((void *)(uintptr_t)code);
+	pp_handler__code_seen(code, fp);
+}
+
+static void exact_dump(int force)
+{
+	char tmp[4200], path[4200];
+
+	if (!st.started || !pp_exact__enabled() ||
+	    path_of(tmp, sizeof(tmp), ".exact.tmp") || path_of(path, sizeof(path), ".exact"))
+		return;
+	pp_exact__dump(path, tmp, force);
+}
+
+/* --exact: writes "<id>.exact" now (at exit, before exec); with the GIL. */
+PP_EXPORT void pp_agent_exact_dump(void)
+{
+	exact_dump(1);
+}
+
 /* ---- start ---- */
 
 static int start_image(void)
@@ -789,6 +845,11 @@ static int start_image(void)
 	}
 	__atomic_store_n(&pp_agent.active, 1, __ATOMIC_RELEASE);
 	st.started = 1;
+	if (pp_exact__enabled()) {
+		/* no sampling: the bootstrap installs the hooks (exact.c) */
+		write_info(1);
+		return 0;
+	}
 	opened = open_thread(0, !pp_agent.fallback);
 	if (opened > 0)
 		open_other_threads();
@@ -827,6 +888,13 @@ PP_EXPORT int pp_agent_start(const char *state_dir, const char *interp,
 		return err;
 	}
 	pp_agent.nevents = st.nev;
+	if (env_long("PYPERF_EXACT", 0, 0, 1) == 1 && !pp_exact__enabled() &&
+	    (err = pp_exact__init(st.nev)) != 0) {
+		new_id();
+		set_problem("--exact: %s", strerror(-err));
+		write_info(0);
+		return err;
+	}
 	pp_agent.code_type = (uintptr_t)st.api[API_CODE_TYPE];
 	if (pp_pylayout__select(hexversion, (uintptr_t)st.api[API_RUNTIME], &pp_agent.layout,
 				why, sizeof(why)) != 0) {
@@ -865,6 +933,7 @@ PP_EXPORT int pp_agent_restart_child(void)
 	err = start_image();
 	if (err)
 		return err;
+	pp_exact__after_fork();
 	return pp_agent_resolver_start();
 }
 

@@ -73,6 +73,27 @@ void pp_handler__forget_tid(void);       /* after fork: the cached tid is the pa
 uint64_t pp_handler__bench(unsigned iters); /* best cycles per sample, no signal */
 void pp_handler__forget_seen(void);      /* with the code set, after fork */
 
+int pp_handler__thread_ignored(void);
+void pp_handler__code_seen(uint64_t code, uint32_t fp); /* queue for the resolver */
+
+/* agent.c, for exact.c */
+struct perf_event_attr;
+void pp_agent__counting_attr(unsigned idx, struct perf_event_attr *a);
+void pp_agent__keep(uint64_t code, uint32_t fp); /* a reference, and resolve it */
+void *pp_agent__api_get_code(void);     /* PyFrame_GetCode, NULL on 3.8 */
+void *pp_agent__api_decref(void);
+void *pp_agent__api_incref(void);
+void *pp_agent__api_none(void);
+void *pp_agent__api_set_profile(void);  /* PyEval_SetProfile */
+void *pp_agent__api_cfunc_new(void);    /* PyCFunction_NewEx */
+
+/* exact.c: --exact (PYPERF_EXACT=1) */
+int pp_exact__init(unsigned nevents);
+int pp_exact__enabled(void);
+void pp_exact__atfork_child(void);
+void pp_exact__after_fork(void);
+int pp_exact__dump(const char *path, const char *tmp, int force);
+
 /* maps.c: "<id>.maps" snapshots (format there).  Never from a handler. */
 int pp_maps_snap__open(const char *path); /* creates it, writes snapshot 1 */
 void pp_maps_snap__check(int force);      /* new snapshot if mappings changed */

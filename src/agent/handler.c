@@ -46,6 +46,11 @@ void pp_handler__thread_ignore(int on)
 	tls_ignore = on;
 }
 
+int pp_handler__thread_ignored(void)
+{
+	return tls_ignore;
+}
+
 void pp_handler__forget_tid(void)
 {
 	tls_tid = 0;
@@ -116,6 +121,12 @@ static void codeset_insert(struct pp_ring_hdr *ring, uint64_t code, uint32_t fp)
 }
 
 static void sample(unsigned event, const ucontext_t *uc);
+
+void pp_handler__code_seen(uint64_t code, uint32_t fp)
+{
+	if (pp_agent.ring)
+		codeset_insert(pp_agent.ring, code, fp);
+}
 
 /* Diagnostic counters (samples, frames, cycles, histogram): a relaxed
  * load and store, no lock prefix.  Two threads sampled at the same

@@ -151,7 +151,10 @@ static struct row_id row_id(const struct pp_report *r, const struct pp_func_sum 
 	const struct pp_profile *p = r->data->profile;
 	struct row_id id = { "<unknown>", "", 0 };
 
-	if (s->func < PP_FUNC_FIRST_USER) {
+	if (s->func == PP_FUNC_UNSAMPLED && p->exact) {
+		/* start-up, our hooks' cost, time outside any Python call */
+		id.name = "<not in a Python call>";
+	} else if (s->func < PP_FUNC_FIRST_USER) {
 		id.name = special_names[s->func];
 	} else if (s->func < p->nfuncs) {
 		const struct pp_func *f = &p->funcs[s->func];
@@ -274,7 +277,8 @@ static void metric_set(const struct pp_profile *p, struct metric_set *ms)
 
 		for (a = 0; a < p->nevents && !found; a++)
 			for (b = 0; b < p->nevents && !found; b++)
-				if (a != b && name_is(p->ev[a].name, metric_defs[k].num) &&
+				if (a != b && (int)a != p->calls_event && (int)b != p->calls_event &&
+				    name_is(p->ev[a].name, metric_defs[k].num) &&
 				    name_is(p->ev[b].name, metric_defs[k].den) &&
 				    same_modifiers(p->ev[a].name, p->ev[b].name)) {
 					ms->m[ms->n++] = (struct metric){ k, a, b };
@@ -590,9 +594,25 @@ static const char *percent_color(double pct)
 	return NULL;
 }
 
-/* Columns per event: value, +-error, self%, total%, samples; then '#'
- * and one column per metric. */
+/* Columns per event: value, +-error, self%, total%, samples; in an exact
+ * profile value, self%, total%, and one calls column after the events.
+ * Then '#' and one column per metric. */
 #define EVENT_COLS 5
+#define EXACT_COLS 3
+
+static int is_calls(const struct pp_profile *p, size_t e)
+{
+	return p->exact && (int)e == p->calls_event;
+}
+
+static size_t event_cols(const struct pp_profile *p)
+{
+	size_t n = 0, e;
+
+	for (e = 0; e < p->nevents; e++)
+		n += is_calls(p, e) ? 1 : p->exact ? EXACT_COLS : EVENT_COLS;
+	return n;
+}
 
 static size_t metric_cols(const struct table *t)
 {
@@ -602,18 +622,22 @@ static size_t metric_cols(const struct table *t)
 static int put_titles(struct pp_report *r, struct table *t, size_t ids)
 {
 	const struct pp_profile *p = r->data->profile;
-	static const char *const ev_titles[EVENT_COLS] = {
-		NULL, "+-", "self%", "total%", "samples",
-	};
 	char buf[300];
-	size_t e, c, col = p->nevents * EVENT_COLS;
+	size_t e, c, col = 0;
 
 	for (e = 0; e < p->nevents; e++) {
+		if (is_calls(p, e)) {
+			if (put(t, 0, col++, "calls", NULL))
+				return -ENOMEM;
+			continue;
+		}
 		snprintf(buf, sizeof(buf), "%s%s", p->ev[e].name,
 			 event_is_clock(r, e) ? " msec" : "");
-		for (c = 0; c < EVENT_COLS; c++)
-			if (put(t, 0, e * EVENT_COLS + c, c ? ev_titles[c] : buf, NULL))
-				return -ENOMEM;
+		if (put(t, 0, col++, buf, NULL) ||
+		    (!p->exact && put(t, 0, col++, "+-", NULL)) ||
+		    put(t, 0, col++, "self%", NULL) || put(t, 0, col++, "total%", NULL) ||
+		    (!p->exact && put(t, 0, col++, "samples", NULL)))
+			return -ENOMEM;
 	}
 	if (ids && put(t, 0, col++, "pid", NULL))
 		return -ENOMEM;
@@ -636,7 +660,7 @@ static int put_row(struct pp_report *r, struct table *t, size_t row,
 {
 	const struct pp_profile *p = r->data->profile;
 	struct row_id id = row_id(r, s);
-	size_t e, c, m, col = p->nevents * EVENT_COLS;
+	size_t e, m, col = 0;
 	char buf[4200], path[4096];
 	/* With opt->color (table_print decides): <...> rows faint, the top
 	 * row's name bold. */
@@ -648,23 +672,31 @@ static int put_row(struct pp_report *r, struct table *t, size_t row,
 		int clock = event_is_clock(r, e);
 		double v = estimate(r, e, s->self[e]), self_pct = share(r, e, s->self[e]);
 
+		if (is_calls(p, e)) {
+			pp_fmt_num(buf, sizeof(buf), (double)s->self[e], 0, 1);
+			err |= put(t, row, col++, buf, dim);
+			continue;
+		}
 		/* Our own table, not perf's: counts always grouped by three
 		 * (pp_fmt_num never asks the locale); clocks in msec with two
 		 * decimals, ungrouped, as perf's msec column reads. */
-		c = e * EVENT_COLS;
 		pp_fmt_num(buf, sizeof(buf), clock ? v * 1e-6 : v, clock ? 2 : 0, !clock);
-		err |= put(t, row, c, buf, dim);
-		if (s->self[e])
-			snprintf(buf, sizeof(buf), "%.1f%%", 100.0 / sqrt((double)s->self[e]));
-		else
-			snprintf(buf, sizeof(buf), "-");
-		err |= put(t, row, c + 1, buf, dim);
+		err |= put(t, row, col++, buf, dim);
+		if (!p->exact) {
+			if (s->self[e])
+				snprintf(buf, sizeof(buf), "%.1f%%", 100.0 / sqrt((double)s->self[e]));
+			else
+				snprintf(buf, sizeof(buf), "-");
+			err |= put(t, row, col++, buf, dim);
+		}
 		snprintf(buf, sizeof(buf), "%.2f%%", self_pct);
-		err |= put(t, row, c + 2, buf, dim ? dim : percent_color(self_pct));
+		err |= put(t, row, col++, buf, dim ? dim : percent_color(self_pct));
 		snprintf(buf, sizeof(buf), "%.2f%%", share(r, e, s->total[e]));
-		err |= put(t, row, c + 3, buf, dim);
-		snprintf(buf, sizeof(buf), "%" PRIu64, s->self[e]);
-		err |= put(t, row, c + 4, buf, dim);
+		err |= put(t, row, col++, buf, dim);
+		if (!p->exact) {
+			snprintf(buf, sizeof(buf), "%" PRIu64, s->self[e]);
+			err |= put(t, row, col++, buf, dim);
+		}
 	}
 	if (ids) {
 		snprintf(buf, sizeof(buf), "%" PRIu32, s->pid);
@@ -694,7 +726,7 @@ static int put_row(struct pp_report *r, struct table *t, size_t row,
 	}
 	if (t->ms.n)
 		err |= put(t, row, col, any ? "#" : "", dim);
-	if (s->total[sort_event(r)] < FEW_SAMPLES)
+	if (!p->exact && s->total[sort_event(r)] < FEW_SAMPLES)
 		t->mark[row] = "(few samples)";
 	return err ? -ENOMEM : 0;
 }
@@ -709,7 +741,7 @@ static int build_table(struct pp_report *r, size_t scope, struct table *t)
 	memset(t, 0, sizeof(*t));
 	t->nrows = st->nrows[scope] + 1;
 	metric_set(p, &t->ms);
-	t->ncols = p->nevents * EVENT_COLS + metric_cols(t) + ids + 2;
+	t->ncols = event_cols(p) + metric_cols(t) + ids + 2;
 	t->align = calloc(t->ncols, sizeof(*t->align));
 	t->width = calloc(t->ncols, sizeof(*t->width));
 	t->cells = calloc(t->nrows * t->ncols, sizeof(*t->cells));
@@ -726,6 +758,63 @@ static int build_table(struct pp_report *r, size_t scope, struct table *t)
 			if (cell(t, i, c)->width > t->width[c])
 				t->width[c] = cell(t, i, c)->width;
 	return 0;
+}
+
+/* The rest of the header line of an exact profile. */
+static void exact_header(struct pp_report *r)
+{
+	const struct pp_profile *p = r->data->profile;
+	char num[64];
+	size_t e;
+	int first = 1;
+
+	fputs(" (exact:", r->out);
+	for (e = 0; e < p->nevents; e++) {
+		if (is_calls(p, e))
+			continue;
+		fprintf(r->out, "%s %s", first ? "" : ",", p->ev[e].name);
+		first = 0;
+	}
+	fputs(" read at every Python call and return", r->out);
+	if (p->calls_event >= 0) {
+		pp_fmt_num(num, sizeof(num), (double)p->ev[p->calls_event].samples, 0, 1);
+		fprintf(r->out, "; %s calls", num);
+	}
+	if (r->data->interpreter)
+		fprintf(r->out, "; interpreter %s", r->data->interpreter);
+	fputs(")\n\n", r->out);
+}
+
+/* Footer of an exact profile: what the hooks cost and what was taken
+ * out, and how many events were lost. */
+static void exact_footer(struct pp_report *r)
+{
+	const struct pp_profile *p = r->data->profile;
+	FILE *out = r->out;
+	size_t e;
+
+	fprintf(out, " Hooks: %" PRIu64 " intervals;", p->exact_hooks);
+	for (e = 0; e < p->nevents; e++) {
+		double per, all = p->ev[e].total > 0 ? p->ev[e].total * (r->data->runs > 0 ?
+			r->data->runs : 1) :
+			(double)p->ev[e].samples + p->exact_cost[e];
+
+		if (is_calls(p, e))
+			continue;
+		per = p->exact_hooks ? p->exact_cost[e] / (double)p->exact_hooks : 0;
+		if (event_is_clock(r, e))
+			fprintf(out, " %s subtracted %.2f msec (%.1f%%, %.0f ns per interval);",
+				p->ev[e].name, p->exact_cost[e] * 1e-6,
+				all > 0 ? 100.0 * p->exact_cost[e] / all : 0.0, per);
+		else
+			fprintf(out, " %s subtracted %.0f (%.1f%%, %.1f per interval);",
+				p->ev[e].name, p->exact_cost[e],
+				all > 0 ? 100.0 * p->exact_cost[e] / all : 0.0, per);
+	}
+	fprintf(out, " %" PRIu64 " lost; %" PRIu64 " calls past --depth",
+		p->dropped, p->truncated);
+	if (p->unresolved)
+		fprintf(out, "; %" PRIu64 " unresolved", p->unresolved);
 }
 
 static void text_header(struct pp_report *r)
@@ -747,6 +836,10 @@ static void text_header(struct pp_report *r)
 		}
 		fprintf(out, " of '%s'", cmd);
 		free(cmd);
+	}
+	if (p->exact) {
+		exact_header(r);
+		return;
 	}
 	fputs(" (sampled:", out);
 	for (e = 0; e < p->nevents; e++) {
@@ -832,6 +925,10 @@ static void text_footer(struct pp_report *r)
 	double pct;
 	size_t e;
 
+	if (p->exact) {
+		exact_footer(r);
+		goto rows;
+	}
 	fputs(" Samples:", out);
 	for (e = 0; e < p->nevents; e++) {
 		/* samples really taken: <not sampled> holds a remainder of the
@@ -855,6 +952,7 @@ static void text_footer(struct pp_report *r)
 	else if (pct >= 0)
 		fprintf(out, "; estimated profiler overhead <0.1%% (~%.3g us per sample)",
 			r->data->cost_per_sample_us);
+rows:
 	if (st->avail[PP_REPORT_FUNCTIONS] > st->nrows[PP_REPORT_FUNCTIONS])
 		fprintf(out, "; top %zu of %zu functions", st->nrows[PP_REPORT_FUNCTIONS],
 			st->avail[PP_REPORT_FUNCTIONS]);

@@ -99,6 +99,7 @@ class _PyperfAgent(object):
         self.fps = (ctypes.c_uint32 * self.BATCH)()
         self.old = sys.version_info < (3, 11)
         self.func_type = type(_pyperf_unshadow)
+        self.exact = os.environ.get("PYPERF_EXACT") == "1"
         self.scan_budget = 0.05  # seconds of gc scans for 3.8-3.10 qualnames
         # The agent's thread calls this with the GIL held; it must never
         # raise (the C side would only clear the error).
@@ -116,7 +117,7 @@ class _PyperfAgent(object):
             runtime = ctypes.addressof(ctypes.c_char.in_dll(self.capi, "_PyRuntime"))
         except Exception:
             runtime = 0
-        api = (ctypes.c_uint64 * 12)()
+        api = (ctypes.c_uint64 * 16)()
         api[0] = self.address("PyGILState_GetThisThreadState")
         api[1] = id(type(_pyperf_unshadow.__code__))
         api[2] = runtime
@@ -129,13 +130,68 @@ class _PyperfAgent(object):
         api[9] = id(self.callback)
         api[10] = self.address("PySys_AddAuditHook")
         api[11] = self.address("PyTuple_GetItem")
+        api[12] = self.address("PyEval_SetProfile")
+        api[13] = self.address("PyFrame_GetCode")
+        api[14] = self.address("PyCFunction_NewEx")
+        api[15] = id(None)
         v = sys.version_info
         interp = "CPython %d.%d.%d" % (v[0], v[1], v[2])
         if v[3] != "final":
             interp += {"alpha": "a", "beta": "b", "candidate": "rc"}.get(v[3], v[3]) + str(v[4])
         rc = self.pydll.pp_agent_start(self.state_dir.encode("utf-8", "surrogateescape"),
-                                       interp.encode("ascii"), sys.hexversion, api, 12)
+                                       interp.encode("ascii"), sys.hexversion, api, 16)
         return rc
+
+    # ---- --exact ----
+
+    CALIBRATION = (7, 1000)  # batches, calls per batch
+
+    def start_exact(self):
+        """Counters read at every call and return (src/agent/exact.c):
+        install the hooks, measure their cost on an empty function, then
+        count for real.  Returns an error message or None."""
+        ctypes = self.ctypes
+        P = self.pydll
+        P.pp_exact_calibrate.argtypes = [ctypes.c_uint64]
+        P.pp_exact_calibrate.restype = ctypes.c_int
+        P.pp_exact_begin.restype = None
+        P.pp_agent_exact_dump.restype = None
+        P.pp_exact_install_thread.restype = ctypes.c_int
+        if sys.version_info >= (3, 12):
+            mon = sys.monitoring
+            tool = None
+            for i in (4, 3, 5):  # not DEBUGGER, COVERAGE or PROFILER (cProfile's)
+                if mon.get_tool(i) is None:
+                    tool = i
+                    break
+            if tool is None:
+                return "--exact: no free sys.monitoring tool id"
+            P.pp_exact_callable.argtypes = [ctypes.c_int]
+            P.pp_exact_callable.restype = ctypes.py_object
+            start, resume, leave = [P.pp_exact_callable(k) for k in range(3)]
+            mon.use_tool_id(tool, "pyperf-stat")
+            E = mon.events
+            for ev, cb in ((E.PY_START, start), (E.PY_RESUME, resume), (E.PY_THROW, resume),
+                           (E.PY_RETURN, leave), (E.PY_YIELD, leave), (E.PY_UNWIND, leave)):
+                mon.register_callback(tool, ev, cb)
+            mon.set_events(tool, E.PY_START | E.PY_RESUME | E.PY_THROW | E.PY_RETURN
+                           | E.PY_YIELD | E.PY_UNWIND)
+        else:
+            if P.pp_exact_install_thread() != 0:
+                return "--exact: PyEval_SetProfile not found"
+            self.hook_thread_starts(P.pp_exact_install_thread, None)
+        batches, calls = self.CALIBRATION
+        empty = _pyperf_empty
+        for _ in range(batches):
+            for _ in range(calls):
+                empty()
+            P.pp_exact_calibrate(id(empty.__code__))
+        P.pp_exact_begin()
+        return None
+
+    def exact_dump(self):
+        if self.exact:
+            self.quietly(self.pydll.pp_agent_exact_dump)
 
     # ---- resolution ----
 
@@ -284,6 +340,7 @@ class _PyperfAgent(object):
 
     def at_exit(self):
         self.quietly(self.cdll.pp_agent_resolver_stop)
+        self.exact_dump()
         self.resolve_here()
 
     def hook_process_exits(self):
@@ -294,11 +351,13 @@ class _PyperfAgent(object):
         orig_exit = os._exit
 
         def _exit(status):
+            agent.exact_dump()
             agent.resolve_here()
             return orig_exit(status)
 
         def wrap_exec(orig):
             def exec_(*args, **kwargs):
+                agent.exact_dump()
                 agent.resolve_here()
                 try:
                     agent.pydll.pp_agent_exec_prepare()
@@ -319,32 +378,38 @@ class _PyperfAgent(object):
             if hasattr(os, name):
                 setattr(os, name, wrap_exec(getattr(os, name)))
 
-    def hook_thread_starts(self):
-        """Fallback mode: every thread opens its own events.  threading
-        takes its starter from _thread when it is imported (after us)."""
+    def hook_thread_starts(self, on_start, on_stop):
+        """Calls ON_START in every new thread before its function, ON_STOP
+        (if any) after: the fallback mode opens per-thread events, --exact
+        before 3.12 installs its profile function.  threading takes its
+        starter from _thread when it is imported (after us)."""
         import _thread
-        agent = self
 
         def wrap(orig):
             def start(function, *args, **kwargs):
                 def run(*a, **k):
                     try:
-                        agent.pydll.pp_agent_thread_start()
+                        on_start()
                     except BaseException:
                         pass
                     try:
                         return function(*a, **k)
                     finally:
-                        try:
-                            agent.pydll.pp_agent_thread_stop()
-                        except BaseException:
-                            pass
+                        if on_stop is not None:
+                            try:
+                                on_stop()
+                            except BaseException:
+                                pass
                 return orig(run, *args, **kwargs)
             return _pyperf_like(start, orig)
 
         for name in ("start_new_thread", "start_joinable_thread"):
             if hasattr(_thread, name):
                 setattr(_thread, name, wrap(getattr(_thread, name)))
+
+
+def _pyperf_empty():
+    """--exact calibrates on calls of this."""
 
 
 def _pyperf_like(wrapper, orig):
@@ -400,7 +465,15 @@ def _pyperf_main():
                             after_in_child=agent.after_fork_child)
     agent.hook_process_exits()
     if os.environ.get("PYPERF_SIGNAL_FALLBACK") == "1":
-        agent.hook_thread_starts()
+        agent.hook_thread_starts(agent.pydll.pp_agent_thread_start,
+                                 agent.pydll.pp_agent_thread_stop)
+    if agent.exact:
+        try:
+            why = agent.start_exact()
+        except Exception as e:
+            why = "--exact: %s" % e
+        if why:
+            _pyperf_problem(state_dir, why)
     # Keeps the agent (and the callback the C side holds by address)
     # alive for the life of the process.
     _PyperfAgent.instance = agent
