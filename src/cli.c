@@ -711,10 +711,19 @@ static int emit(const struct options *o, const struct pp_report_data *d)
 			pp_cli_say("cannot save the profile to '%s': %s", o->save, strerror(-ret));
 			failed = 1;
 		} else if (o->mode == MODE_RECORD) {
+			char what[64];
+
+			/* samples really taken: <not sampled> is a remainder */
+			if (p && p->exact && p->calls_event >= 0)
+				snprintf(what, sizeof(what), "exact counts of %llu calls",
+					 (unsigned long long)p->ev[p->calls_event].samples);
+			else
+				snprintf(what, sizeof(what), "%llu samples", p ?
+					 (unsigned long long)(p->ev[0].samples -
+							      pp_profile__unsampled(p, 0)) : 0ULL);
 			fprintf(stderr, "pyperf-stat: saved the profile of '%s' to %s "
-				"(%llu samples); read it with: pyperf-stat report %s\n",
-				d->command, o->save,
-				p ? (unsigned long long)p->ev[0].samples : 0ULL, o->save);
+				"(%s); read it with: pyperf-stat report %s\n",
+				d->command, o->save, what, o->save);
 		}
 	}
 	if ((o->collapsed || o->pprof || o->html) && !p) {
@@ -1210,6 +1219,8 @@ static int run_stat(struct options *o, const char *target_path, char **target_ar
 			snprintf(interp, sizeof(interp), "%s", interp_name);
 			d.interpreter = interp;
 		}
+		if (pp_profile__add_hook_cost(&profile) < 0)
+			goto nomem;
 		/* Scale every sampled event to its counted total; what the
 		 * samples do not cover becomes the <not sampled> row. */
 		for (i = 0; i < profile.nevents && i < nsampled; i++) {

@@ -1629,6 +1629,13 @@ static int run(struct opts *o)
 		    nw.data.command);
 		goto out;
 	}
+	if (base.data.profile && nw.data.profile &&
+	    !base.data.profile->exact != !nw.data.profile->exact) {
+		pp_cli_say("%s was recorded %s but %s %s: record both the same way",
+			   o->base, base.data.profile->exact ? "with --exact" : "by sampling",
+			   o->new, nw.data.profile->exact ? "with --exact" : "by sampling");
+		goto out;
+	}
 	dopt.alpha = o->alpha;
 	dopt.no_correction = o->no_correction;
 	dopt.min_samples = o->min_samples;

@@ -870,8 +870,9 @@ static void func_est(const struct side *s, ssize_t fi, size_t e, int incl,
 		return;
 	}
 	c = (size_t)fi * s->nev + e;
+	/* exact counts carry no sampling error: only the runs' spread */
 	pp_diff__estimate((incl ? s->incl : s->self) + c * s->n, s->n,
-			  (incl ? s->kincl : s->kself)[c], out);
+			  s->p && s->p->exact ? 0 : (incl ? s->kincl : s->kself)[c], out);
 	apply_floor(out, floor);
 }
 
@@ -941,7 +942,7 @@ static void total_est(const struct side *s, ssize_t row, double *x,
 	size_t r, k = 0, e;
 
 	/* one run: the sampling error of the event, if it was sampled */
-	for (e = 0; name && s->p && e < s->p->nevents; e++)
+	for (e = 0; name && s->p && !s->p->exact && e < s->p->nevents; e++)
 		if (!strcmp(s->p->ev[e].name, name))
 			samples = s->p->ev[e].samples;
 	if (s->per_run) {

@@ -261,6 +261,27 @@ int pp_profile__set_total(struct pp_profile *p, int event, double total, int run
 	return pp_profile__add_sample(p, event, 0, 0, &f, 1, (uint64_t)llround(missing));
 }
 
+int pp_profile__add_hook_cost(struct pp_profile *p)
+{
+	struct pp_frame f;
+	int64_t id;
+	size_t e;
+	int err = 0;
+
+	if (!p->exact)
+		return 0;
+	id = pp_profile__intern_func(p, PP_PROFILE_HOOKS, "", 0);
+	if (id < 0)
+		return (int)id;
+	f.func = (uint32_t)id;
+	f.line = 0;
+	for (e = 0; e < p->nevents && !err; e++)
+		if ((int)e != p->calls_event && p->exact_cost[e] >= 1)
+			err = pp_profile__add_sample(p, (int)e, 0, 0, &f, 1,
+						     (uint64_t)llround(p->exact_cost[e]));
+	return err;
+}
+
 uint64_t pp_profile__unsampled(const struct pp_profile *p, int event)
 {
 	uint64_t n = 0;

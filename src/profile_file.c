@@ -51,7 +51,7 @@ static const int skip_checksum = 0;
 
 /* Known sections in the order they must appear (rank = index + 1). */
 enum sec_id { SEC_META, SEC_ROWS, SEC_EVNT, SEC_FUNC, SEC_STAK, SEC_PROC,
-	      SEC_LOST, SEC_RUNS, SEC_END, SEC_NKNOWN };
+	      SEC_LOST, SEC_EXCT, SEC_RUNS, SEC_END, SEC_NKNOWN };
 
 static const struct {
 	char tag[4];
@@ -64,6 +64,7 @@ static const struct {
 	[SEC_STAK] = { { 'S', 'T', 'A', 'K' }, "stacks" },
 	[SEC_PROC] = { { 'P', 'R', 'O', 'C' }, "processes" },
 	[SEC_LOST] = { { 'L', 'O', 'S', 'T' }, "lost" },
+	[SEC_EXCT] = { { 'E', 'X', 'C', 'T' }, "exact" },
 	[SEC_RUNS] = { { 'R', 'U', 'N', 'S' }, "runs" },
 	[SEC_END]  = { { 'E', 'N', 'D', ' ' }, "end" },
 };
@@ -334,6 +335,15 @@ static void write_profile(struct wbuf *w, const struct pp_profile *p)
 	put_u64(w, p->truncated);
 	put_u64(w, p->unresolved);
 	sec_end(w, at);
+
+	if (p->exact) {
+		at = sec_begin(w, SEC_EXCT);
+		put_u32(w, (uint32_t)p->calls_event);
+		put_u64(w, p->exact_hooks);
+		for (e = 0; e < p->nevents; e++)
+			put_f64(w, p->exact_cost[e]);
+		sec_end(w, at);
+	}
 }
 
 static void write_runs(struct wbuf *w, const struct pp_report_data *d)
@@ -1064,6 +1074,33 @@ static int read_lost(struct rd *r, struct pp_loaded *l)
 	return 0;
 }
 
+static int read_exact(struct rd *r, struct pp_loaded *l)
+{
+	struct pp_profile *p = &l->profile;
+	uint32_t calls;
+	size_t e;
+
+	r->what = "calls event";
+	if (get_u32(r, &calls))
+		return -EINVAL;
+	if (calls >= p->nevents || p->ev[calls].period != 1)
+		return corrupt(r, "calls event %" PRIu32 " of %zu", calls, p->nevents);
+	r->what = "hooks";
+	if (get_u64(r, &p->exact_hooks))
+		return -EINVAL;
+	r->what = "hook cost";
+	for (e = 0; e < p->nevents; e++) {
+		if (get_f64(r, &p->exact_cost[e]))
+			return -EINVAL;
+		if (!(p->exact_cost[e] >= 0 && p->exact_cost[e] < 1e300))
+			return corrupt(r, "hook cost %g", p->exact_cost[e]);
+	}
+	r->what = NULL;
+	p->exact = 1;
+	p->calls_event = (int)calls;
+	return 0;
+}
+
 /* One function of a run.  Ids that the FUNC table merged (duplicates)
  * add up, capped at the run's samples so the bounds still hold. */
 static int read_run_func(struct rd *r, struct load_state *st, struct pp_run *run,
@@ -1211,6 +1248,7 @@ static int read_section(struct rd *r, enum sec_id id, struct pp_loaded *l,
 	case SEC_STAK: return read_stacks(r, l, st);
 	case SEC_PROC: return read_procs(r, l);
 	case SEC_LOST: return read_lost(r, l);
+	case SEC_EXCT: return read_exact(r, l);
 	case SEC_RUNS: return read_runs(r, l, st);
 	default: return 0;
 	}

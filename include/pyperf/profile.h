@@ -104,6 +104,12 @@ int pp_profile__add_sample(struct pp_profile *p, int event, uint32_t pid,
  * period and the rows still add up to the total. 0 or -ENOMEM. */
 int pp_profile__set_total(struct pp_profile *p, int event, double total, int runs);
 
+/* Exact profiles: puts the hooks' measured cost, taken out of every
+ * function, on a "<profiler hooks>" stack, so that the rows still add up
+ * to the counted totals.  Call it before pp_profile__set_total. */
+#define PP_PROFILE_HOOKS "<profiler hooks>"
+int pp_profile__add_hook_cost(struct pp_profile *p);
+
 /* The <not sampled> periods of EVENT: ev[event].samples minus them is
  * what was really sampled. */
 uint64_t pp_profile__unsampled(const struct pp_profile *p, int event);

@@ -39,6 +39,9 @@
  *           merge (their samples add up)
  *   "PROC"  u64 n, then n x (u32 pid, str command)
  *   "LOST"  u64 dropped, u64 truncated, u64 unresolved
+ *   "EXCT"  present iff the profile is exact (--exact): u32 index of the
+ *           "calls" event (its period is 1), u64 hook intervals, nevents x
+ *           f64 hook cost taken out (event units)
  *
  * The format version changes only when an older reader would misread a
  * newer file; adding a section does not change it. */
