@@ -346,6 +346,31 @@ static void on_event(uint64_t code, enum ev_kind kind)
 	}
 }
 
+/* Whether a PyTrace_CALL for FRAME resumes a generator or coroutine (not
+ * a call).  3.8-3.10: f_lasti is -1 until the frame first runs.  3.11:
+ * the hook runs at the frame's (PyFrameObject.f_frame, after PyObject_HEAD
+ * and f_back) RESUME instruction, whose oparg is 0 at the start of the
+ * function and 1-3 after a yield or await (RESUME_QUICK once quickened). */
+#define F_FRAME_311 24
+#define RESUME_311 151
+#define RESUME_QUICK_311 150
+
+static int is_resume(void *frame)
+{
+	const struct pp_pylayout *l = &pp_agent.layout;
+	uint64_t w, iframe, instr;
+
+	if (l->kind == PP_PYFRAME_OBJECT)
+		return pp_safe_load64((uintptr_t)frame + l->frame_instr, &w) &&
+		       (int32_t)(uint32_t)w != -1;
+	if (l->minor_hex != 0x030b)
+		return 0;
+	return pp_safe_load64((uintptr_t)frame + F_FRAME_311, &iframe) &&
+	       pp_safe_load64(iframe + l->frame_instr, &instr) && instr &&
+	       pp_safe_load64(instr, &w) &&
+	       ((w & 0xff) == RESUME_311 || (w & 0xff) == RESUME_QUICK_311) && (w >> 8 & 0xff);
+}
+
 /* 3.8-3.11: Py_tracefunc */
 static int profile_hook(void *obj, void *frame, int what, void *arg)
 {
@@ -372,17 +397,7 @@ static int profile_hook(void *obj, void *frame, int what, void *arg)
 		on_event(code, EV_EXIT);
 		return 0;
 	}
-	if (pp_agent.layout.kind == PP_PYFRAME_OBJECT) {
-		/* 3.8-3.10: f_lasti is -1 until the frame first runs; a
-		 * generator being resumed is not a call. */
-		uint64_t w;
-		if (pp_safe_load64((uintptr_t)frame + pp_agent.layout.frame_instr, &w) &&
-		    (int32_t)(uint32_t)w != -1) {
-			on_event(code, EV_RESUME);
-			return 0;
-		}
-	}
-	on_event(code, EV_START);
+	on_event(code, is_resume(frame) ? EV_RESUME : EV_START);
 	return 0;
 }
 
