@@ -403,9 +403,15 @@ class _PyperfAgent(object):
                 return orig(run, *args, **kwargs)
             return _pyperf_like(start, orig)
 
+        threading = sys.modules.get("threading")
         for name in ("start_new_thread", "start_joinable_thread"):
             if hasattr(_thread, name):
-                setattr(_thread, name, wrap(getattr(_thread, name)))
+                orig = getattr(_thread, name)
+                setattr(_thread, name, wrap(orig))
+                # a .pth file (setuptools' distutils hack) may have
+                # imported threading already: it holds the original
+                if threading is not None and getattr(threading, "_" + name, None) is orig:
+                    setattr(threading, "_" + name, getattr(_thread, name))
 
 
 def _pyperf_empty():
