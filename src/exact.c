@@ -55,11 +55,14 @@ static int numbers(const char *s, uint64_t *out, size_t n, const int *base)
 	char *end;
 
 	for (i = 0; i < n; i++) {
-		if (!((*s >= '0' && *s <= '9') || (base[i] == 16 && ((*s >= 'a' && *s <= 'f')))))
+		/* digits only: no sign, no "0x", no spaces strtoull would take */
+		size_t len = strspn(s, base[i] == 16 ? "0123456789abcdef" : "0123456789");
+
+		if (!len)
 			return -EINVAL;
 		errno = 0;
 		out[i] = strtoull(s, &end, base[i]);
-		if (errno || end == s)
+		if (errno || end != s + len)
 			return -EINVAL;
 		s = end;
 		if (i + 1 < n) {

@@ -277,7 +277,8 @@ static void metric_set(const struct pp_profile *p, struct metric_set *ms)
 
 		for (a = 0; a < p->nevents && !found; a++)
 			for (b = 0; b < p->nevents && !found; b++)
-				if (a != b && (int)a != p->calls_event && (int)b != p->calls_event &&
+				if (a != b && !(p->exact && ((int)a == p->calls_event ||
+							       (int)b == p->calls_event)) &&
 				    name_is(p->ev[a].name, metric_defs[k].num) &&
 				    name_is(p->ev[b].name, metric_defs[k].den) &&
 				    same_modifiers(p->ev[a].name, p->ev[b].name)) {
