@@ -374,6 +374,8 @@ static long ring_kb(void)
 	long kb = 1024;
 	unsigned i;
 
+	if (pp_exact__enabled())
+		return 64; /* no samples: the ring only carries its counters */
 	for (i = 0; i < st.nev; i++) {
 		const struct ev_cfg *e = &st.ev[i];
 		int clock = e->type == PERF_TYPE_SOFTWARE &&
