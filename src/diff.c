@@ -1197,7 +1197,8 @@ static int make_checks(struct pp_diff *d, const struct pp_diff_options *o,
 				if (wild && !*file && f->qualname[0] == '<')
 					continue;
 				matched = 1;
-				if (wild && cmp->base.samples < o->min_samples &&
+				/* exact values carry no sampling error to screen */
+				if (wild && !d->exact && cmp->base.samples < o->min_samples &&
 				    cmp->new.samples < o->min_samples) {
 					d->nskipped++;
 					continue;
@@ -1304,6 +1305,8 @@ int pp_diff__compute(struct pp_diff *d, const struct pp_report_data *base,
 	d->new_runs = (size_t)(new->runs > 0 ? new->runs : 1);
 	d->base_per_run = base->run != NULL;
 	d->new_per_run = new->run != NULL;
+	d->exact = base->profile && new->profile && base->profile->exact &&
+		   new->profile->exact;
 
 	ret = side_init(&b, base);
 	if (!ret)

@@ -196,6 +196,7 @@ struct pp_diff {
 	double noise_floor;       /* as in the options */
 	size_t base_runs, new_runs;
 	int base_per_run, new_per_run;   /* each run's figures were saved */
+	int exact;                /* both sides --exact: counts, not samples */
 
 	size_t nevents;           /* sampled in both */
 	char event[PP_PROFILE_MAX_EVENTS][256];

@@ -155,7 +155,10 @@ def gate(py):
     identical records pass."""
     with TempDir() as d:
         base, same, worse = (os.path.join(d, n) for n in ("base.pp", "same.pp", "worse.pp"))
-        for out, env in ((base, None), (same, None),
+        # the variable set on every side: decoding one more variable of
+        # os.environ is one more call, which func:* would rightly see
+        for out, env in ((base, dict(os.environ, PYPERF_TEST_DOUBLE="none")),
+                         (same, dict(os.environ, PYPERF_TEST_DOUBLE="none")),
                          (worse, dict(os.environ, PYPERF_TEST_DOUBLE="light"))):
             res = run(TOOL, ["record", "--exact", "-e", "task-clock", "-r", "3", "-o", out,
                              "--python", py, os.path.join(AGENT, "calls.py")],
@@ -169,6 +172,14 @@ def gate(py):
         check(re.search(r"ok\s+func:heavy calls>\+0%", out), "heavy holds", res)
         res = run(TOOL, ["diff", base, same] + rules)
         check(res.rc == 0, "identical runs pass", res)
+        # every function's calls, however few (no sampling error to screen)
+        wild = ["--fail-if", "func:* calls>+0%"]
+        res = run(TOOL, ["diff", base, same] + wild)
+        check(res.rc == 0 and re.search(rb"ok\s+func:\* calls>\+0%\s+\d+ functions within",
+                                        res.stdout), "identical runs pass func:*", res)
+        res = run(TOOL, ["diff", base, worse] + wild)
+        fails = re.findall(rb"FAIL\s+func:\* calls>\+0%\s+(\S+)", res.stdout)
+        check(res.rc == 1 and fails == [b"light"], "func:* names light alone: %r" % fails, res)
 
 
 def kill(py):
