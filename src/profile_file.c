@@ -1412,15 +1412,18 @@ int pp_profile_file__load_mem(const void *buf, size_t len, const char *name,
 static int read_fd(int fd, uint8_t **buf, size_t *len)
 {
 	size_t cap = 1 << 16, n = 0;
-	uint8_t *b = malloc(cap), *nb;
+	uint8_t *b, *nb;
 	ssize_t got;
 	struct stat stt;
 
-	if (!b)
-		return -ENOMEM;
+	/* A regular file is read in one go (one byte more, to see its end);
+	 * pipes and devices grow the buffer as they deliver. */
 	if (!fstat(fd, &stt) && S_ISREG(stt.st_mode) && stt.st_size > 0 &&
 	    (uint64_t)stt.st_size <= PP_PROFILE_FILE_MAX_SIZE)
 		cap = (size_t)stt.st_size + 1;
+	b = malloc(cap);
+	if (!b)
+		return -ENOMEM;
 	for (;;) {
 		if (n == cap) {
 			cap *= 2;

@@ -1086,3 +1086,81 @@ Test(profile_file, runs_need_the_function_table)
 	cr_assert_eq(l.data.run[0].nfuncs, 0);
 	pp_loaded__free(&l);
 }
+
+/* Files larger than the reader's first buffer (64 KiB) were read past
+ * the end of it (a heap overflow that aborted `report` on real runs). */
+Test(profile_file, large_file_loads)
+{
+	struct pp_profile p;
+	struct pp_report_data d;
+	struct pp_loaded l;
+	char err[256] = "", name[64];
+	const char *a = tmp_path("big.ppstat");
+	size_t i, len;
+	uint8_t *raw;
+
+	cr_assert_eq(pp_profile__init(&p), 0);
+	cr_assert_eq(pp_profile__add_event(&p, "task-clock", 1000000), 0);
+	for (i = 0; i < 20000; i++) {
+		struct pp_frame f;
+		int64_t id;
+
+		snprintf(name, sizeof(name), "generated_%zu", i);
+		id = pp_profile__intern_func(&p, name, "/src/generated.py", (int)i + 1);
+		cr_assert_geq(id, 0);
+		f.func = (uint32_t)id;
+		f.line = (int32_t)i + 2;
+		cr_assert_eq(pp_profile__add_sample(&p, 0, 1, 1, &f, 1, i + 1), 0);
+	}
+	memset(&d, 0, sizeof(d));
+	d.command = "python3 generated.py";
+	d.runs = 1;
+	d.profile = &p;
+	cr_assert_eq(pp_profile_file__save(a, &d, "test"), 0);
+	raw = slurp(a, &len);
+	free(raw);
+	cr_assert_gt(len, 4u << 16, "the file is larger than the first buffer (%zu)", len);
+	cr_assert_eq(pp_profile_file__load(a, &l, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(l.profile.nstacks, p.nstacks);
+	cr_assert_eq(l.profile.ev[0].samples, p.ev[0].samples);
+	pp_loaded__free(&l);
+	pp_profile__free(&p);
+}
+
+/* An exact profile keeps its calls event and hook cost (EXCT). */
+Test(profile_file, exact_profile_round_trips)
+{
+	struct pp_profile p;
+	struct pp_report_data d;
+	struct pp_loaded l;
+	char err[256] = "";
+	const char *a = tmp_path("exact.ppstat");
+	struct pp_frame f;
+	int64_t id;
+
+	cr_assert_eq(pp_profile__init(&p), 0);
+	cr_assert_eq(pp_profile__add_event(&p, "task-clock", 1), 0);
+	cr_assert_eq(pp_profile__add_event(&p, "calls", 1), 1);
+	p.exact = 1;
+	p.calls_event = 1;
+	p.exact_hooks = 4053;
+	p.exact_cost[0] = 5601234.5;
+	id = pp_profile__intern_func(&p, "ping", "/src/calls.py", 42);
+	f.func = (uint32_t)id;
+	f.line = 0;
+	cr_assert_eq(pp_profile__add_sample(&p, 0, 1, 1, &f, 1, 440000), 0);
+	cr_assert_eq(pp_profile__add_sample(&p, 1, 1, 1, &f, 1, 1000), 0);
+	memset(&d, 0, sizeof(d));
+	d.command = "python3 calls.py";
+	d.runs = 1;
+	d.profile = &p;
+	cr_assert_eq(pp_profile_file__save(a, &d, "test"), 0);
+	cr_assert_eq(pp_profile_file__load(a, &l, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(l.profile.exact, 1);
+	cr_assert_eq(l.profile.calls_event, 1);
+	cr_assert_eq(l.profile.exact_hooks, 4053);
+	cr_assert_float_eq(l.profile.exact_cost[0], 5601234.5, 1e-9);
+	cr_assert_eq(l.profile.ev[1].samples, 1000);
+	pp_loaded__free(&l);
+	pp_profile__free(&p);
+}
