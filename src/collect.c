@@ -48,6 +48,7 @@
 #include "pyperf/exact.h"
 #include "pyperf/log.h"
 #include "pyperf/ring.h"
+#include "pyperf/statedir.h"
 #include "pyperf/symbolize.h"
 
 /* Waiting samples: at most this many bytes of records held. */
@@ -141,6 +142,7 @@ struct pp_collect {
 	struct pp_collect_config cfg;
 	struct pp_event *events;
 	char *dir;
+	int dir_lock;                    /* held while we live (src/statedir.c) */
 	char **env;
 	struct inst *insts;
 	size_t ninsts, insts_cap;
@@ -331,7 +333,8 @@ static int build_env(struct pp_collect *c, const char *agent_dir)
 int pp_collect__prepare(struct pp_collect **out, const struct pp_collect_config *cfg)
 {
 	struct pp_collect *c;
-	char tmpl[PATH_MAX], agent[PATH_MAX];
+	char agent[PATH_MAX];
+	const char *base;
 	int err = -ENOMEM;
 
 	*out = NULL;
@@ -343,6 +346,7 @@ int pp_collect__prepare(struct pp_collect **out, const struct pp_collect_config 
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	c->dir_lock = -1;
 	c->cfg = *cfg;
 	c->events = calloc(cfg->nevents ? cfg->nevents : 1, sizeof(*c->events));
 	if (!c->events)
@@ -351,16 +355,12 @@ int pp_collect__prepare(struct pp_collect **out, const struct pp_collect_config 
 		memcpy(c->events, cfg->events, cfg->nevents * sizeof(*c->events));
 	c->cfg.events = c->events;
 	c->cfg.agent_dir = NULL;
-	snprintf(tmpl, sizeof(tmpl), "%s/pyperf-stat.XXXXXX", state_base());
-	if (!mkdtemp(tmpl)) {
-		err = -errno;
+	/* What runs killed by SIGKILL left in the same place goes first. */
+	base = state_base();
+	pp_statedir__clean(base);
+	err = pp_statedir__create(base, &c->dir, &c->dir_lock);
+	if (err)
 		goto fail;
-	}
-	c->dir = strdup(tmpl);
-	if (!c->dir) {
-		rmdir(tmpl);
-		goto fail;
-	}
 	err = build_env(c, agent);
 	if (err)
 		goto fail;
@@ -1415,25 +1415,10 @@ int pp_collect__poll(struct pp_collect *c, struct pp_profile *p)
 
 static void remove_dir(struct pp_collect *c)
 {
-	DIR *d;
-	struct dirent *de;
-
 	if (!c->dir)
 		return;
-	d = opendir(c->dir);
-	if (d) {
-		while ((de = readdir(d)) != NULL) {
-			char *path;
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			path = path_in(c, de->d_name);
-			if (path)
-				unlink(path);
-			free(path);
-		}
-		closedir(d);
-	}
-	rmdir(c->dir);
+	pp_statedir__remove(c->dir, c->dir_lock);
+	c->dir_lock = -1;
 	free(c->dir);
 	c->dir = NULL;
 }

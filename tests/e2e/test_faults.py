@@ -37,7 +37,7 @@ FAULTS = workload("faults.py")
 # What the launcher adds to the target's environment (src/collect.c,
 # build_env); test env_seen_by_non_python_child keeps this list honest.
 AGENT_ENV = {"PYTHONPATH", "PYPERF_STATE_DIR", "PYPERF_AGENT_LIB", "PYPERF_EVENTS",
-             "PYPERF_DEPTH", "PYPERF_SIGNAL_FALLBACK", "PYPERF_NATIVE"}
+             "PYPERF_DEPTH", "PYPERF_SIGNAL_FALLBACK", "PYPERF_NATIVE", "PYPERF_EXACT"}
 
 
 # ---- helpers ----
@@ -401,6 +401,64 @@ def sigkill_pyperf_stat():
                                          for n in os.listdir(d))))
 
 
+def stale_state_dir_removed():
+    """A run removes what a launcher killed by SIGKILL left in the same
+    place, and nothing of a run that is alive: while a live session runs,
+    another is killed; the next run removes the killed one's directory,
+    though its target still runs and samples, and keeps the live one's."""
+    py = any_python()
+    with TempDir() as base:
+        env = dict(os.environ, XDG_RUNTIME_DIR=base)
+        live = Proc(["-e", "task-clock", "--", py, workload("sleeper.py"), "30"], env=env)
+        killed, orphan = None, None
+        try:
+            check(live.p.stdout.readline() == b"ready\n", "the live session's target started")
+            live_dir = state_dirs(base)
+            check(len(live_dir) == 1, "one directory for the live session: %r" % live_dir)
+            killed = Proc(["-e", "task-clock", "--", py, FAULTS, "wait"], env=env)
+            orphan = read_ready(killed.p.stdout)
+            killed_dir = [d for d in state_dirs(base) if d not in live_dir]
+            check(len(killed_dir) == 1, "one more directory: %r" % state_dirs(base))
+            killed.p.kill()
+            killed.p.wait()
+            check(os.path.isdir(killed_dir[0]) and os.listdir(killed_dir[0]),
+                  "SIGKILL left %s and its files" % killed_dir[0])
+            check(_alive(orphan), "the killed launcher's target runs on")
+
+            res = run(TOOL, ["-e", "task-clock", "--", py, workload("busy.py"), "0.1"], env=env)
+            check(res.rc == 0, "the next run", res)
+            check(not os.path.exists(killed_dir[0]), "the next run removed %s" % killed_dir[0], res)
+            check(state_dirs(base) == live_dir, "the live session's directory is kept: %r"
+                  % state_dirs(base), res)
+            check(any(n.endswith(".ring") for n in os.listdir(live_dir[0])),
+                  "with the files its agent writes: %r" % os.listdir(live_dir[0]))
+            check(_alive(orphan), "the orphaned target is unharmed by the removal")
+        finally:
+            if orphan and _alive(orphan):
+                os.kill(orphan, signal.SIGKILL)
+            if killed and killed.p.poll() is None:
+                killed.p.kill()
+            if killed:
+                killed.finish()
+            live.p.terminate()
+            res = live.finish()
+        check(res.rc == 143, "the live session ends normally (SIGTERM forwarded)", res)
+        check(re.search(r"[0-9.]+ msec task-clock", text(res)), "with its report", res)
+        check(state_dirs(base) == [], "and removes its directory: %r" % state_dirs(base))
+        deadline = time.monotonic() + 20
+        while _alive(orphan) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
+def _alive(pid):
+    """PID runs (a zombie waiting for init to reap it does not)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
 def _ppid(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -545,6 +603,7 @@ def main():
         ("seccomp_everywhere", seccomp_everywhere),
         ("state_dir_private", state_dir_private),
         ("sigkill_pyperf_stat", sigkill_pyperf_stat),
+        ("stale_state_dir_removed", stale_state_dir_removed),
         ("output_readonly_dir", output_readonly_dir),
         ("output_disk_full", output_disk_full),
         ("profile_size_bounded", profile_size_bounded),
