@@ -649,11 +649,35 @@ static int report_to(FILE *out, const void *arg)
 	return pp_report__write(out, j->d, &j->ro);
 }
 
+/* stderr is unbuffered: a table of thousands of rows would be a write()
+ * per padding byte.  Render into memory, then write it at once. */
+static int report_to_stderr(const struct report_job *j)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	int ret;
+
+	if (!mem) {
+		ret = report_to(stderr, j);
+		fflush(stderr);
+		return ret;
+	}
+	ret = report_to(mem, j);
+	if (fclose(mem) != 0 && ret == 0)
+		ret = -ENOMEM;
+	if (buf && len)
+		fwrite(buf, 1, len, stderr);
+	fflush(stderr);
+	free(buf);
+	return ret;
+}
+
 static int write_report(const struct options *o, const struct pp_report_data *d)
 {
 	struct report_job j = { .d = d };
 	char cwd[PATH_MAX];
-	int i, ret;
+	int i;
 
 	j.ro.sep = o->sep;
 	j.ro.json = o->json;
@@ -673,9 +697,7 @@ static int write_report(const struct options *o, const struct pp_report_data *d)
 		j.ro.color = 0;
 	if (o->output)
 		return write_atomically(o->output, report_to, &j);
-	ret = report_to(stderr, &j);
-	fflush(stderr);
-	return ret;
+	return report_to_stderr(&j);
 }
 
 struct collapsed_job {

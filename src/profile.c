@@ -82,9 +82,8 @@ static uint64_t stack_hash_parts(uint32_t pid, uint32_t tid,
 static uint64_t stack_hash(const void *ctx, uint32_t id)
 {
 	const struct pp_profile *p = ctx;
-	const struct pp_stack *s = &p->stacks[id];
 
-	return stack_hash_parts(s->pid, s->tid, s->frames, s->nframes);
+	return p->stacks[id].hash;
 }
 
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
@@ -140,7 +139,7 @@ void pp_profile__free(struct pp_profile *p)
 		free(p->funcs[i].file);
 	}
 	for (i = 0; i < p->nstacks; i++)
-		free(p->stacks[i].frames);
+		free(p->stacks[i].samples);
 	for (i = 0; i < p->nprocs; i++)
 		free(p->procs[i].command);
 	if (p->func_index)
@@ -155,12 +154,34 @@ void pp_profile__free(struct pp_profile *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Room for one more event in every stack (see pp_stack.samples). */
+static int widen_stacks(struct pp_profile *p)
+{
+	size_t i, ev = p->nevents;
+
+	for (i = 0; i < p->nstacks; i++) {
+		struct pp_stack *s = &p->stacks[i];
+		uint64_t *b = calloc(1, (ev + 1) * sizeof(*b) + s->nframes * sizeof(*s->frames));
+
+		if (!b)
+			return -ENOMEM;
+		memcpy(b, s->samples, ev * sizeof(*b));
+		memcpy(b + ev + 1, s->frames, s->nframes * sizeof(*s->frames));
+		free(s->samples);
+		s->samples = b;
+		s->frames = (struct pp_frame *)(void *)(b + ev + 1);
+	}
+	return 0;
+}
+
 int pp_profile__add_event(struct pp_profile *p, const char *name, uint64_t period)
 {
 	struct pp_sampled_event *e;
 
 	if (p->nevents >= PP_PROFILE_MAX_EVENTS)
 		return -ENOSPC;
+	if (p->nstacks && widen_stacks(p) < 0)
+		return -ENOMEM;
 	e = &p->ev[p->nevents];
 	memset(e, 0, sizeof(*e));
 	strncpy(e->name, name, sizeof(e->name) - 1);
@@ -221,7 +242,7 @@ int pp_profile__add_sample(struct pp_profile *p, int event, uint32_t pid,
 	h = stack_hash_parts(pid, tid, frames, nframes);
 	for (j = h & (t->cap - 1); t->slot[j]; j = (j + 1) & (t->cap - 1)) {
 		s = &p->stacks[t->slot[j] - 1];
-		if (s->pid == pid && s->tid == tid && s->nframes == nframes &&
+		if (s->hash == h && s->pid == pid && s->tid == tid && s->nframes == nframes &&
 		    !memcmp(s->frames, frames, nframes * sizeof(*frames)))
 			goto found;
 	}
@@ -231,10 +252,14 @@ int pp_profile__add_sample(struct pp_profile *p, int event, uint32_t pid,
 	memset(s, 0, sizeof(*s));
 	s->pid = pid;
 	s->tid = tid;
+	s->hash = h;
 	s->nframes = (uint32_t)nframes;
-	s->frames = malloc((nframes ? nframes : 1) * sizeof(*frames));
-	if (!s->frames)
+	/* a long run keeps one of these per distinct (thread, stack): the
+	 * counts of this profile's events only, the frames right after */
+	s->samples = calloc(1, p->nevents * sizeof(*s->samples) + nframes * sizeof(*frames));
+	if (!s->samples)
 		return -ENOMEM;
+	s->frames = (struct pp_frame *)(void *)(s->samples + p->nevents);
 	if (nframes)
 		memcpy(s->frames, frames, nframes * sizeof(*frames));
 	t->slot[j] = (uint32_t)++p->nstacks;

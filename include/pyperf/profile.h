@@ -37,7 +37,10 @@ struct pp_stack {
 	uint32_t pid, tid;     /* 0 when merged away */
 	uint32_t nframes;
 	struct pp_frame *frames;                /* innermost first */
-	uint64_t samples[PP_PROFILE_MAX_EVENTS];
+	/* one count per event of the profile (nevents, fixed once the first
+	 * stack exists); frames live in the same allocation, after them */
+	uint64_t *samples;
+	uint64_t hash;                          /* of (pid, tid, frames) */
 };
 
 struct pp_sampled_event {
@@ -84,7 +87,8 @@ struct pp_profile {
 int pp_profile__init(struct pp_profile *p);
 void pp_profile__free(struct pp_profile *p);
 
-/* Adds a sampled event; returns its index or -ENOSPC. */
+/* Adds a sampled event; returns its index, -ENOSPC or -ENOMEM.  Cheap
+ * before the first sample; after, every stack is re-sized. */
 int pp_profile__add_event(struct pp_profile *p, const char *name, uint64_t period);
 
 /* Interns a function; returns its id (>= PP_FUNC_FIRST_USER) or -ENOMEM. */
