@@ -6,9 +6,10 @@ its own name f_00000, f_00001, ..., its own line and its own constant),
 forks PROCS child processes (multiprocessing, fork: a pre-fork server's
 workers) and runs THREADS Python threads; every thread and child calls
 the functions round-robin from its own starting point, so each function
-runs in every process.  The main process does as much work as all the children
-together (its threads share one GIL, the children share the rest of the
-machine), so on two CPUs both halves end at about the same time.
+runs in every process.  The main process does as much work as all the
+children together (its threads share one GIL, the children share the
+rest of the machine), so on two CPUs both halves end at about the same
+time.
 
 Fixed work, not a fixed duration: the same SCALE does the same calls with
 or without a profiler, so the wall times compare.
@@ -17,8 +18,8 @@ Usage: scale.py [SCALE] [THREADS] [PROCS] [FUNCS]
        (defaults 1.0 64 20 10000; SCALE 1.0 ~ 60 s on the 2-CPU VM the
        figures in docs/benchmarks.md come from)
 """
-import os
 import multiprocessing
+import os
 import sys
 import threading
 
