@@ -154,7 +154,7 @@ struct pp_collect {
 	char *problem;                   /* first bootstrap problem */
 	char *boot_file;                 /* the bootstrap's sitecustomize.py */
 	char *interp;
-	uint64_t truncated, unresolved, dropped;
+	uint64_t truncated, unresolved, dropped, agent_cpu_ns;
 	int events_added;
 	int finished;
 };
@@ -1339,6 +1339,7 @@ static void retire(struct pp_collect *c, struct inst *in)
 
 		in->lost_full += k[PP_RC_LOST_FULL];
 		in->lost_unreadable += k[PP_RC_LOST_UNREADABLE];
+		c->agent_cpu_ns += k[PP_RC_AGENT_CPU_NS];
 		pp_log(PP_LOG_DEBUG, "process %u: %llu samples, %llu lost (ring full), %llu "
 		       "unreadable frame chains, %llu without Python frames", in->pid,
 		       (unsigned long long)k[PP_RC_SAMPLES], (unsigned long long)k[PP_RC_LOST_FULL],
@@ -1444,6 +1445,7 @@ int pp_collect__finish(struct pp_collect *c, struct pp_profile *p)
 	}
 	p->truncated += c->truncated;
 	p->unresolved += c->unresolved;
+	p->agent_cpu_ns += c->agent_cpu_ns;
 	c->finished = 1;
 	remove_dir(c);
 	return err;

@@ -334,6 +334,8 @@ static void write_profile(struct wbuf *w, const struct pp_profile *p)
 	put_u64(w, p->dropped);
 	put_u64(w, p->truncated);
 	put_u64(w, p->unresolved);
+	/* appended later in format 1: readers take it when present */
+	put_u64(w, p->agent_cpu_ns);
 	sec_end(w, at);
 
 	if (p->exact) {
@@ -1070,6 +1072,8 @@ static int read_lost(struct rd *r, struct pp_loaded *l)
 
 	if (get_u64(r, &p->dropped) || get_u64(r, &p->truncated) ||
 	    get_u64(r, &p->unresolved))
+		return -EINVAL;
+	if (r->left && get_u64(r, &p->agent_cpu_ns))
 		return -EINVAL;
 	return 0;
 }

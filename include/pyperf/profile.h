@@ -82,6 +82,8 @@ struct pp_profile {
 	uint64_t dropped;       /* samples lost anywhere, for the footer */
 	uint64_t truncated;     /* stacks cut at the depth limit */
 	uint64_t unresolved;    /* frames whose code object was not resolved */
+	uint64_t agent_cpu_ns;  /* CPU time of the agents' own threads (the
+				   resolver), over all runs */
 };
 
 int pp_profile__init(struct pp_profile *p);

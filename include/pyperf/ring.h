@@ -56,6 +56,7 @@ enum pp_ring_counter {
 	PP_RC_INACTIVE,         /* signals while the agent was not sampling */
 	PP_RC_HANDLER_CYCLES,   /* rdtsc cycles spent in the handler, summed */
 	PP_RC_FRAMES,           /* frames recorded, summed */
+	PP_RC_AGENT_CPU_NS,     /* CPU time of the agent's resolver thread(s) */
 	PP_RC_NCOUNTERS = 16
 };
 

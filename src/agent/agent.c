@@ -114,6 +114,7 @@ static pthread_cond_t res_cond = PTHREAD_COND_INITIALIZER;
 static pthread_t res_thread;
 static int res_running, res_stop;
 static pid_t res_tid;
+static uint64_t res_cpu_base;   /* CPU ns of this image's earlier resolver threads */
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
@@ -553,6 +554,21 @@ static int queue_pending(void)
 	return (n > PP_CODESET_SIZE ? PP_CODESET_SIZE : n) > st.taken;
 }
 
+/* This thread's CPU time so far, on top of its predecessors' (the
+ * resolver is stopped and started again around every fork). */
+static uint64_t resolver_cpu(void)
+{
+	struct timespec ts;
+	uint64_t ns = 0;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+		ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (pp_agent.ring)
+		__atomic_store_n(&pp_agent.ring->counters[PP_RC_AGENT_CPU_NS], res_cpu_base + ns,
+				 __ATOMIC_RELAXED);
+	return ns;
+}
+
 static void *resolver_main(void *arg)
 {
 	struct timespec until;
@@ -581,9 +597,11 @@ static void *resolver_main(void *arg)
 		if (queue_pending() || (pp_exact__enabled() && tick % EXACT_DUMP_TICKS == 0))
 			call_resolver(pp_exact__enabled() && tick % EXACT_DUMP_TICKS == 0);
 		pp_maps_snap__check(0);
+		resolver_cpu();
 		pthread_mutex_lock(&res_lock);
 	}
 	pthread_mutex_unlock(&res_lock);
+	res_cpu_base += resolver_cpu();
 	return NULL;
 }
 
@@ -660,6 +678,7 @@ static void atfork_child(void)
 	pthread_cond_init(&res_cond, NULL);
 	res_running = 0;
 	res_tid = 0;
+	res_cpu_base = 0;
 	if (st.ring_fd >= 0)
 		close(st.ring_fd);
 	if (st.codes_fd >= 0)

@@ -896,7 +896,7 @@ static void text_table(struct pp_report *r, enum pp_report_scope scope)
  * targets right; without one, the wall time.  The measured time already
  * holds the overhead, so this is the share of it spent in the profiler:
  *
- *     samples x cost_us x 1e-6 / (time_s per run x runs)  */
+ *     (samples x cost_us x 1e-6 + agent thread CPU s) / (time_s per run x runs)  */
 static double overhead_pct(const struct pp_report *r, uint64_t samples)
 {
 	const struct pp_report_data *d = r->data;
@@ -914,7 +914,10 @@ static double overhead_pct(const struct pp_report *r, uint64_t samples)
 		}
 	if (!(time_s > 0))
 		return -1;
-	return 100.0 * (double)samples * d->cost_per_sample_us * 1e-6 / (time_s * runs);
+	/* the agent's resolver thread runs beside the program: its CPU time
+	 * is overhead too */
+	return 100.0 * ((double)samples * d->cost_per_sample_us * 1e-6 +
+			(double)d->profile->agent_cpu_ns * 1e-9) / (time_s * runs);
 }
 
 static void text_footer(struct pp_report *r)
@@ -948,11 +951,15 @@ static void text_footer(struct pp_report *r)
 		fprintf(out, "; %" PRIu64 " unresolved frames", p->unresolved);
 	pct = overhead_pct(r, taken);
 	if (pct >= 0.05)
-		fprintf(out, "; estimated profiler overhead %.1f%% (~%.3g us per sample)",
+		fprintf(out, "; estimated profiler overhead %.1f%% (~%.3g us per sample",
 			pct, r->data->cost_per_sample_us);
 	else if (pct >= 0)
-		fprintf(out, "; estimated profiler overhead <0.1%% (~%.3g us per sample)",
+		fprintf(out, "; estimated profiler overhead <0.1%% (~%.3g us per sample",
 			r->data->cost_per_sample_us);
+	if (pct >= 0 && p->agent_cpu_ns)
+		fprintf(out, ", agent thread %.2f msec", (double)p->agent_cpu_ns * 1e-6);
+	if (pct >= 0)
+		fputc(')', out);
 rows:
 	if (st->avail[PP_REPORT_FUNCTIONS] > st->nrows[PP_REPORT_FUNCTIONS])
 		fprintf(out, "; top %zu of %zu functions", st->nrows[PP_REPORT_FUNCTIONS],
