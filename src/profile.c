@@ -226,12 +226,14 @@ int64_t pp_profile__intern_func(struct pp_profile *p, const char *qualname,
 	return (int64_t)p->nfuncs - 1;
 }
 
-int pp_profile__add_sample(struct pp_profile *p, int event, uint32_t pid,
-			   uint32_t tid, const struct pp_frame *frames,
-			   size_t nframes, uint64_t n)
+/* FOLD: 0 as given, 1 innermost frame on thread 0, 2 innermost function
+ * only, in no process (see pp_profile.max_stacks). */
+static int add_sample(struct pp_profile *p, int event, uint32_t pid, uint32_t tid,
+		      const struct pp_frame *frames, size_t nframes, uint64_t n, int fold)
 {
 	struct idtab *t = p->stack_index;
 	struct pp_stack *s;
+	struct pp_frame leaf;
 	uint64_t h;
 	size_t j;
 
@@ -245,6 +247,22 @@ int pp_profile__add_sample(struct pp_profile *p, int event, uint32_t pid,
 		if (s->hash == h && s->pid == pid && s->tid == tid && s->nframes == nframes &&
 		    !memcmp(s->frames, frames, nframes * sizeof(*frames)))
 			goto found;
+	}
+	if (p->max_stacks && fold < 2 && nframes &&
+	    p->nstacks >= (fold ? 2 : 1) * p->max_stacks) {
+		/* over the limit: a coarser stack instead, first the innermost
+		 * frame on thread 0, past twice the limit its function alone */
+		int next = 1;
+
+		leaf = frames[0];
+		if (fold || p->nstacks >= 2 * p->max_stacks) {
+			leaf.line = 0;
+			pid = 0;
+			next = 2;
+		}
+		if (!fold)
+			p->folded += n;
+		return add_sample(p, event, pid, 0, &leaf, 1, n, next);
 	}
 	if (grow((void **)&p->stacks, &p->stacks_cap, p->nstacks + 1, sizeof(*p->stacks)) < 0)
 		return -ENOMEM;
@@ -268,6 +286,13 @@ found:
 	s->samples[event] += n;
 	p->ev[event].samples += n;
 	return 0;
+}
+
+int pp_profile__add_sample(struct pp_profile *p, int event, uint32_t pid,
+			   uint32_t tid, const struct pp_frame *frames,
+			   size_t nframes, uint64_t n)
+{
+	return add_sample(p, event, pid, tid, frames, nframes, n, 0);
 }
 
 int pp_profile__set_total(struct pp_profile *p, int event, double total, int runs)

@@ -336,6 +336,7 @@ static void write_profile(struct wbuf *w, const struct pp_profile *p)
 	put_u64(w, p->unresolved);
 	/* appended later in format 1: readers take it when present */
 	put_u64(w, p->agent_cpu_ns);
+	put_u64(w, p->folded);
 	sec_end(w, at);
 
 	if (p->exact) {
@@ -1074,6 +1075,8 @@ static int read_lost(struct rd *r, struct pp_loaded *l)
 	    get_u64(r, &p->unresolved))
 		return -EINVAL;
 	if (r->left && get_u64(r, &p->agent_cpu_ns))
+		return -EINVAL;
+	if (r->left && get_u64(r, &p->folded))
 		return -EINVAL;
 	return 0;
 }

@@ -84,6 +84,15 @@ struct pp_profile {
 	uint64_t unresolved;    /* frames whose code object was not resolved */
 	uint64_t agent_cpu_ns;  /* CPU time of the agents' own threads (the
 				   resolver), over all runs */
+
+	/* Memory bound: past max_stacks distinct stacks (0: no limit), a new
+	 * stack is folded to its innermost frame on thread 0 of its process,
+	 * and past twice that to the innermost function alone, so that
+	 * memory stays bounded by the limit plus the program's functions
+	 * however long the run.  folded counts the samples (in periods)
+	 * that went to folded stacks. */
+	size_t max_stacks;
+	uint64_t folded;
 };
 
 int pp_profile__init(struct pp_profile *p);
@@ -98,7 +107,7 @@ int64_t pp_profile__intern_func(struct pp_profile *p, const char *qualname,
 				const char *file, int firstline);
 
 /* Adds N samples of EVENT for the stack FRAMES[0..nframes) (innermost
- * first). 0 or -ENOMEM. */
+ * first), folded past max_stacks. 0 or -ENOMEM. */
 int pp_profile__add_sample(struct pp_profile *p, int event, uint32_t pid,
 			   uint32_t tid, const struct pp_frame *frames,
 			   size_t nframes, uint64_t n);

@@ -39,7 +39,8 @@
  *           merge (their samples add up)
  *   "PROC"  u64 n, then n x (u32 pid, str command)
  *   "LOST"  u64 dropped, u64 truncated, u64 unresolved [, u64 CPU ns of the
- *           agents' resolver threads: added later, optional]
+ *           agents' resolver threads [, u64 samples folded past the stack
+ *           limit]: added later, optional]
  *   "EXCT"  present iff the profile is exact (--exact): u32 index of the
  *           "calls" event (its period is 1), u64 hook intervals, nevents x
  *           f64 hook cost taken out (event units)

@@ -947,6 +947,8 @@ static void text_footer(struct pp_report *r)
 		fputs(" none", out);
 	fprintf(out, "; %" PRIu64 " dropped; %" PRIu64 " truncated stacks",
 		p->dropped, p->truncated);
+	if (p->folded)
+		fprintf(out, "; %" PRIu64 " folded past the stack limit", p->folded);
 	if (p->unresolved)
 		fprintf(out, "; %" PRIu64 " unresolved frames", p->unresolved);
 	pct = overhead_pct(r, taken);

@@ -163,3 +163,48 @@ Test(profile, events_are_bounded)
 		cr_assert_eq(pp_profile__add_event(&p, "x", 1), i);
 	cr_assert_eq(pp_profile__add_event(&p, "x", 1), -ENOSPC);
 }
+
+/* Past max_stacks distinct stacks, new ones fold to their innermost frame
+ * on thread 0 of their process, past twice the limit to the innermost
+ * function alone: the table stays bounded, no sample is lost, and every
+ * function keeps its self samples. */
+Test(profile, stacks_fold_past_the_limit)
+{
+	struct pp_profile p;
+	struct pp_func_sum *sums;
+	uint64_t total = 0, self_f5 = 0;
+	ssize_t n, i;
+	uint32_t k;
+
+	cr_assert_eq(pp_profile__init(&p), 0);
+	cr_assert_eq(pp_profile__add_event(&p, "task-clock", 1000000), 0);
+	p.max_stacks = 8;
+	for (k = 0; k < 1000; k++) {
+		char name[32];
+		struct pp_frame fr[2];
+		int64_t id;
+
+		snprintf(name, sizeof(name), "f%u", k % 10);
+		id = pp_profile__intern_func(&p, name, "/src/x.py", 1);
+		cr_assert_geq(id, 0);
+		fr[0].func = (uint32_t)id;
+		fr[0].line = (int32_t)(k % 7) + 2;  /* many lines: many stacks */
+		fr[1].func = (uint32_t)pp_profile__intern_func(&p, "main", "/src/x.py", 50);
+		fr[1].line = 60;
+		cr_assert_eq(pp_profile__add_sample(&p, 0, 1 + k % 3, 100 + k, fr, 2, 1), 0);
+		total++;
+		if (k % 10 == 5)
+			self_f5++;
+	}
+	/* the limit, twice it for the folded level, plus one per function */
+	cr_expect_leq(p.nstacks, 2 * 8 + 10, "%zu stacks", p.nstacks);
+	cr_expect_eq(p.ev[0].samples, total);
+	cr_expect_eq(p.folded, total - 8, "every sample past the first 8 stacks folded");
+	n = pp_profile__sum(&p, 0, 0, &sums);
+	cr_assert_gt(n, 0);
+	for (i = 0; i < n; i++)
+		if (!strcmp(p.funcs[sums[i].func].qualname, "f5"))
+			cr_expect_eq(sums[i].self[0], self_f5);
+	free(sums);
+	pp_profile__free(&p);
+}
