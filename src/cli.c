@@ -48,10 +48,11 @@
 #define NOMINAL_EVENTS_PER_SEC 3e9
 
 /* Distinct stacks the launcher keeps before folding new ones (see
- * pp_profile.max_stacks): about 200-400 MB at the worst, which a run of
- * 85 threads calling 10,000 functions at 10 kHz reaches in about two
- * minutes (docs/benchmarks.md). */
-#define MAX_STACKS (1u << 20)
+ * pp_profile.max_stacks): with folded ones at most twice this many, a few
+ * hundred bytes each, so the launcher stays under about 350 MB however
+ * long the run.  85 threads calling 10,000 functions at 10 kHz reach it
+ * in under a minute (scripts/bench --at-scale); at 1 kHz they do not. */
+#define MAX_STACKS (1u << 19)
 
 enum { MODE_STAT, MODE_RECORD, MODE_REPORT };
 
