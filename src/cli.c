@@ -49,7 +49,7 @@
 
 /* Distinct stacks the launcher keeps before folding new ones (see
  * pp_profile.max_stacks): with folded ones at most twice this many, a few
- * hundred bytes each, so the launcher stays under about 350 MB however
+ * hundred bytes each, so the launcher stays under about 400 MB however
  * long the run.  85 threads calling 10,000 functions at 10 kHz reach it
  * in under a minute (scripts/bench --at-scale); at 1 kHz they do not. */
 #define MAX_STACKS (1u << 19)
