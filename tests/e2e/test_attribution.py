@@ -135,6 +135,28 @@ def ring_overflow_counts_drops():
     check(m and int(m.group(2)) > 0, "dropped samples are counted in the footer:\n" + text[-600:])
 
 
+def agent_thread_in_overhead():
+    """The resolver thread's CPU time is part of the overhead estimate,
+    shown in the footer and kept by a saved profile."""
+    py = next((p for _, p, _ in interpreters() if p), None)
+    if not py:
+        raise Skip("no interpreter found")
+    with TempDir() as d:
+        out, saved, again = (os.path.join(d, n) for n in ("r.txt", "p.data", "again.txt"))
+        res = run(TOOL, ["-o", out, "--save", saved, "-e", "task-clock", "--python", py,
+                         os.path.join(AGENT, "split.py"), "200000"], timeout=300)
+        check(res.rc == 0, "ran", res)
+        text = open(out).read()
+        res2 = run(TOOL, ["report", saved, "-o", again])
+        check(res2.rc == 0, "report ran", res2)
+        text2 = open(again).read()
+    pat = r"estimated profiler overhead [0-9.<]+% \(~20 us per sample, agent thread ([0-9.]+) msec\)"
+    m = re.search(pat, text)
+    check(m and float(m.group(1)) > 0, "the footer names the agent thread's CPU:\n" + text[-500:])
+    m2 = re.search(pat, text2)
+    check(m2 and m2.group(1) == m.group(1), "the saved profile keeps it:\n" + text2[-500:])
+
+
 def unsupported_interpreter():
     import glob
     root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
@@ -165,6 +187,7 @@ def main():
                 tap.run("%s %s" % (name, label), case, py)
     tap.run("ring overflow counts drops", ring_overflow_counts_drops)
     tap.run("unsupported interpreter", unsupported_interpreter)
+    tap.run("agent thread in the overhead", agent_thread_in_overhead)
     return tap.done()
 
 
