@@ -216,6 +216,10 @@ struct pp_addrspace {
 	uint32_t latest;
 	size_t *alive;           /* entries with last == latest */
 	size_t nalive, alive_cap;
+	/* lookup index, rebuilt by every add: entries by start address, and
+	 * the largest end among order[0..i] */
+	size_t *order;
+	uint64_t *maxend;
 };
 
 int pp_addrspace__new(struct pp_addrspace **out)
@@ -234,6 +238,8 @@ void pp_addrspace__free(struct pp_addrspace *as)
 		free(as->e[i].m.path);
 	free(as->e);
 	free(as->alive);
+	free(as->order);
+	free(as->maxend);
 	free(as);
 }
 
@@ -249,6 +255,38 @@ static int same_map(const struct pp_map *a, const struct pp_map *b)
 	       a->build_id_len == b->build_id_len &&
 	       !memcmp(a->build_id, b->build_id, a->build_id_len) &&
 	       ((!a->path && !b->path) || (a->path && b->path && !strcmp(a->path, b->path)));
+}
+
+static int by_start(const void *a, const void *b, void *arg)
+{
+	const struct as_entry *e = arg;
+	uint64_t x = e[*(const size_t *)a].m.start, y = e[*(const size_t *)b].m.start;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts the entries by start for pp_addrspace__find's binary search. */
+static int index_rebuild(struct pp_addrspace *as)
+{
+	size_t *order = realloc(as->order, (as->n ? as->n : 1) * sizeof(*order));
+	uint64_t *maxend;
+	size_t i;
+
+	if (!order)
+		return -ENOMEM;
+	as->order = order;
+	maxend = realloc(as->maxend, (as->n ? as->n : 1) * sizeof(*maxend));
+	if (!maxend)
+		return -ENOMEM;
+	as->maxend = maxend;
+	for (i = 0; i < as->n; i++)
+		order[i] = i;
+	qsort_r(order, as->n, sizeof(*order), by_start, as->e);
+	for (i = 0; i < as->n; i++) {
+		uint64_t end = as->e[order[i]].m.end;
+		maxend[i] = i && maxend[i - 1] > end ? maxend[i - 1] : end;
+	}
+	return 0;
 }
 
 int pp_addrspace__add(struct pp_addrspace *as, uint32_t gen, struct pp_maps *m,
@@ -307,6 +345,14 @@ int pp_addrspace__add(struct pp_addrspace *as, uint32_t gen, struct pp_maps *m,
 	as->nalive = nalive;
 	as->alive_cap = nalive;
 	as->latest = gen;
+	if (index_rebuild(as) != 0) {
+		/* without an index find() sees nothing: drop the order */
+		free(as->order);
+		free(as->maxend);
+		as->order = NULL;
+		as->maxend = NULL;
+		return -ENOMEM;
+	}
 	return err;
 }
 
@@ -315,14 +361,25 @@ const struct pp_map *pp_addrspace__find(const struct pp_addrspace *as, uint64_t 
 {
 	const struct as_entry *best = NULL;
 	uint64_t best_rank = UINT64_MAX;
-	size_t i;
+	size_t lo = 0, hi, i;
 
-	if (!as)
+	if (!as || !as->order)
 		return NULL;
 	if (gen == 0 || gen > as->latest)
 		gen = as->latest;
-	for (i = 0; i < as->n; i++) {
-		const struct as_entry *e = &as->e[i];
+	/* hi: the entries starting at or below ADDR are order[0..hi) */
+	hi = as->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (as->e[as->order[mid]].m.start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* back from there while some entry so far may still reach ADDR */
+	for (i = lo; i > 0 && as->maxend[i - 1] > addr; i--) {
+		const struct as_entry *e = &as->e[as->order[i - 1]];
 		uint64_t rank;
 
 		if (addr < e->m.start || addr >= e->m.end)
