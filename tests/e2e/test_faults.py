@@ -567,7 +567,9 @@ def valgrind_clean():
     ldd = subprocess.run(["ldd", TOOL], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     if b"libasan" in ldd.stdout or b"libtsan" in ldd.stdout:
         raise Skip("this pyperf-stat is built with a sanitizer, which valgrind cannot run")
-    res = run(vg, ["--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
+    # --vgdb=no: no gdbserver pipes in /tmp (they stay when valgrind is killed)
+    res = run(vg, ["--vgdb=no", "--error-exitcode=99", "--leak-check=full",
+                   "--errors-for-leak-kinds=definite,indirect",
                    "--trace-children=no", TOOL, "-e", "task-clock", "--",
                    any_python(), workload("busy.py"), "0.2"], timeout=300)
     check(res.rc == 0, "exit 0 under valgrind (99: memcheck found errors)", res)
