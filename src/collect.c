@@ -211,25 +211,38 @@ static char *path_in(const struct pp_collect *c, const char *name)
 	return p;
 }
 
+/* The whole of PATH (at most MAX bytes), NUL-terminated, in a buffer
+ * the size of the file: MAX is a bound, not an allocation. */
 static char *read_small_file(const char *path, size_t max)
 {
+	struct stat sb;
+	size_t cap, n = 0;
 	char *buf;
-	ssize_t n;
+	ssize_t got;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return NULL;
-	buf = malloc(max + 1);
+	cap = fstat(fd, &sb) == 0 && sb.st_size > 0 && (uint64_t)sb.st_size < max ?
+	      (size_t)sb.st_size : max;
+	buf = malloc(cap + 1);
 	if (!buf) {
 		close(fd);
 		return NULL;
 	}
-	n = read(fd, buf, max);
-	close(fd);
-	if (n < 0) {
-		free(buf);
-		return NULL;
+	/* a file being rewritten by rename is replaced whole, never grows
+	 * under us; read until its end or the cap */
+	while (n < cap && (got = read(fd, buf + n, cap - n)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			free(buf);
+			return NULL;
+		}
+		n += (size_t)got;
 	}
+	close(fd);
 	buf[n] = 0;
 	return buf;
 }

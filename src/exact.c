@@ -7,9 +7,6 @@
 
 #include "pyperf/exact.h"
 
-/* The agent's table holds at most 4 Mi nodes (src/agent/exact.c). */
-#define MAX_NODES (4u << 20)
-
 struct cursor {
 	const char *p, *end;
 };
@@ -162,7 +159,7 @@ int pp_exact__parse(const char *buf, size_t len, struct pp_exact_dump *out)
 	d.multiplexed = (int)v;
 	if (keyed_u64(&c, "lost", UINT64_MAX, &d.lost) ||
 	    keyed_u64(&c, "truncated", UINT64_MAX, &d.truncated) ||
-	    keyed_u64(&c, "nodes", MAX_NODES, &v))
+	    keyed_u64(&c, "nodes", PP_EXACT_MAX_NODES, &v))
 		return -EINVAL;
 	/* every node line takes at least 16 bytes: no allocation the input
 	 * cannot back */

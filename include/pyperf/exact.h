@@ -32,6 +32,10 @@
  * profile (pp_profile.calls_event). */
 #define PP_EXACT_CALLS "calls"
 
+/* Calling-context nodes a process keeps (the agent) and a file may list
+ * (the parser). */
+#define PP_EXACT_MAX_NODES (4u << 20)
+
 struct pp_exact_node {
 	uint32_t parent;        /* node index (1-based), 0 for none */
 	uint32_t tid;

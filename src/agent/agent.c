@@ -802,12 +802,21 @@ PP_EXPORT void pp_agent_unpin(void)
 
 /* ---- for exact.c ---- */
 
-void *pp_agent__api_get_code(void) { return (void *)(uintptr_t)st.api[API_FRAME_GET_CODE]; }
-void *pp_agent__api_decref(void) { return (void *)(uintptr_t)st.api[API_DECREF]; }
-void *pp_agent__api_incref(void) { return (void *)(uintptr_t)st.api[API_INCREF]; }
-void *pp_agent__api_none(void) { return (void *)(uintptr_t)st.api[API_NONE]; }
-void *pp_agent__api_set_profile(void) { return (void *)(uintptr_t)st.api[API_SET_PROFILE]; }
-void *pp_agent__api_cfunc_new(void) { return (void *)(uintptr_t)st.api[API_CFUNC_NEW]; }
+static int exact_init(void)
+{
+	struct pp_exact_api a = {
+		.get_code = (void *(*)(void *))(uintptr_t)st.api[API_FRAME_GET_CODE],
+		.incref = (void (*)(void *))(uintptr_t)st.api[API_INCREF],
+		.decref = (void (*)(void *))(uintptr_t)st.api[API_DECREF],
+		.none = (void *)(uintptr_t)st.api[API_NONE],
+		.set_profile = (void (*)(void *, void *))(uintptr_t)st.api[API_SET_PROFILE],
+		.cfunc_new = (void *(*)(void *, void *, void *))(uintptr_t)st.api[API_CFUNC_NEW],
+	};
+
+	if (!a.incref || !a.decref || !a.none)
+		return -EINVAL;
+	return pp_exact__init(st.nev, &a);
+}
 
 /* A code object exact.c counts in: kept alive for good (its address must
  * not come back as another code object's) and queued for the resolver. */
@@ -910,7 +919,7 @@ PP_EXPORT int pp_agent_start(const char *state_dir, const char *interp,
 	}
 	pp_agent.nevents = st.nev;
 	if (env_long("PYPERF_EXACT", 0, 0, 1) == 1 && !pp_exact__enabled() &&
-	    (err = pp_exact__init(st.nev)) != 0) {
+	    (err = exact_init()) != 0) {
 		new_id();
 		set_problem("--exact: %s", strerror(-err));
 		write_info(0);

@@ -80,15 +80,18 @@ void pp_handler__code_seen(uint64_t code, uint32_t fp); /* queue for the resolve
 struct perf_event_attr;
 void pp_agent__counting_attr(unsigned idx, struct perf_event_attr *a);
 void pp_agent__keep(uint64_t code, uint32_t fp); /* a reference, and resolve it */
-void *pp_agent__api_get_code(void);     /* PyFrame_GetCode, NULL on 3.8 */
-void *pp_agent__api_decref(void);
-void *pp_agent__api_incref(void);
-void *pp_agent__api_none(void);
-void *pp_agent__api_set_profile(void);  /* PyEval_SetProfile */
-void *pp_agent__api_cfunc_new(void);    /* PyCFunction_NewEx */
 
-/* exact.c: --exact (PYPERF_EXACT=1) */
-int pp_exact__init(unsigned nevents);
+/* exact.c: --exact (PYPERF_EXACT=1).  The C API it calls, taken once
+ * from the bootstrap's addresses. */
+struct pp_exact_api {
+	void *(*get_code)(void *);              /* PyFrame_GetCode, NULL on 3.8 */
+	void (*incref)(void *);
+	void (*decref)(void *);
+	void *none;                             /* &_Py_NoneStruct */
+	void (*set_profile)(void *, void *);    /* PyEval_SetProfile */
+	void *(*cfunc_new)(void *, void *, void *); /* PyCFunction_NewEx */
+};
+int pp_exact__init(unsigned nevents, const struct pp_exact_api *api);
 int pp_exact__enabled(void);
 void pp_exact__atfork_child(void);
 void pp_exact__after_fork(void);

@@ -43,12 +43,12 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "pyperf/exact.h"
 #include "safe_read.h"
 
 #define PP_EXPORT __attribute__((visibility("default")))
 
 #define MAX_STACK 100000        /* shadow stack entries per thread */
-#define MAX_NODES (4u << 20)    /* calling-context nodes per process */
 #define CALIB_BATCHES 8
 
 /* PyTrace_* (Include/cpython/pystate.h), stable since 2.x */
@@ -88,6 +88,7 @@ struct method_def {
 };
 
 static struct {
+	struct pp_exact_api api;
 	int on;                 /* PYPERF_EXACT=1 and the counters can be read */
 	int paused;             /* after fork, until pp_exact__after_fork() */
 	unsigned nev;
@@ -242,7 +243,7 @@ static uint32_t node_get(uint32_t parent, uint64_t code, uint32_t tid)
 	struct node *n;
 	uint32_t fp;
 
-	if ((!ex.hash_cap || ex.n * 2 >= ex.hash_cap) && ex.n < MAX_NODES &&
+	if ((!ex.hash_cap || ex.n * 2 >= ex.hash_cap) && ex.n < PP_EXACT_MAX_NODES &&
 	    rehash(ex.hash_cap ? ex.hash_cap * 2 : 4096) != 0)
 		return 0;
 	if (!ex.hash_cap)
@@ -253,7 +254,7 @@ static uint32_t node_get(uint32_t parent, uint64_t code, uint32_t tid)
 		if (n->code == code && n->parent == parent && n->tid == tid)
 			return ex.hash[j];
 	}
-	if (ex.n >= MAX_NODES ||
+	if (ex.n >= PP_EXACT_MAX_NODES ||
 	    !pp_pyframe__code_fp(&pp_agent.layout, pp_agent.code_type, code, &fp))
 		return 0;
 	if (ex.n == ex.cap) {
@@ -374,22 +375,20 @@ static int is_resume(void *frame)
 /* 3.8-3.11: Py_tracefunc */
 static int profile_hook(void *obj, void *frame, int what, void *arg)
 {
-	void *(*get_code)(void *) = pp_agent__api_get_code();
-	void (*decref)(void *) = pp_agent__api_decref();
 	uint64_t code = 0;
 
 	(void)obj;
 	(void)arg;
 	if (what != TRACE_CALL && what != TRACE_RETURN)
 		return 0;
-	if (get_code) {
+	if (ex.api.get_code) {
 		/* 3.9+: a new reference to a code object the frame holds */
-		void *c = get_code(frame);
+		void *c = ex.api.get_code(frame);
 
 		if (!c)
 			return 0;
 		code = (uint64_t)(uintptr_t)c;
-		decref(c);
+		ex.api.decref(c);
 	} else if (!pp_safe_load64((uintptr_t)frame + pp_agent.layout.frame_code, &code)) {
 		return 0;
 	}
@@ -404,11 +403,8 @@ static int profile_hook(void *obj, void *frame, int what, void *arg)
 /* 3.12+: sys.monitoring callbacks, METH_FASTCALL; args[0] is the code. */
 static void *mon_result(void)
 {
-	void (*incref)(void *) = pp_agent__api_incref();
-	void *none = pp_agent__api_none();
-
-	incref(none);
-	return none;
+	ex.api.incref(ex.api.none);
+	return ex.api.none;
 }
 
 static void *mon_start(void *mod, void *const *args, ssize_t nargs)
@@ -443,8 +439,9 @@ static struct method_def mon_defs[3] = {
 
 /* ---- set-up (agent.c) ---- */
 
-int pp_exact__init(unsigned nev)
+int pp_exact__init(unsigned nev, const struct pp_exact_api *api)
 {
+	ex.api = *api;
 	ex.nev = nev;
 	ex.cap = 1024;
 	ex.n = 1;
@@ -517,11 +514,9 @@ void pp_exact__after_fork(void)
 /* 3.8-3.11: installs the profile function on the calling thread. */
 PP_EXPORT int pp_exact_install_thread(void)
 {
-	void (*set_profile)(void *, void *) = pp_agent__api_set_profile();
-
-	if (!ex.on || !set_profile)
+	if (!ex.on || !ex.api.set_profile)
 		return -1;
-	set_profile((void *)profile_hook, NULL);
+	ex.api.set_profile((void *)profile_hook, NULL);
 	return 0;
 }
 
@@ -529,11 +524,9 @@ PP_EXPORT int pp_exact_install_thread(void)
  * resume/throw, 2 return/yield/unwind), a new reference. */
 PP_EXPORT void *pp_exact_callable(int kind)
 {
-	void *(*cfunc_new)(void *, void *, void *) = pp_agent__api_cfunc_new();
-
-	if (!ex.on || !cfunc_new || kind < 0 || kind > 2)
+	if (!ex.on || !ex.api.cfunc_new || kind < 0 || kind > 2)
 		return NULL;
-	return cfunc_new(&mon_defs[kind], NULL, NULL);
+	return ex.api.cfunc_new(&mon_defs[kind], NULL, NULL);
 }
 
 /* Calibration: the bootstrap calls an empty function many times, then
