@@ -154,7 +154,7 @@ struct pp_collect {
 	char *problem;                   /* first bootstrap problem */
 	char *boot_file;                 /* the bootstrap's sitecustomize.py */
 	char *interp;
-	uint64_t truncated, unresolved, dropped, agent_cpu_ns;
+	uint64_t truncated, unresolved, dropped, agent_cpu_ns, recovered;
 	int events_added;
 	int finished;
 };
@@ -1124,7 +1124,8 @@ static int add_sample(struct pp_collect *c, struct pp_profile *p, struct inst *i
 		c->truncated++;
 	}
 	c->unresolved += unresolved;
-	err = pp_profile__add_sample(p, (int)s->event, in->pid, s->tid, out, k, 1);
+	err = pp_profile__add_sample(p, (int)s->event, in->pid, s->tid, out, k,
+				     s->periods >= 1 && s->periods <= PP_RING_MAX_PERIODS ? s->periods : 1);
 	return err < 0 ? err : 1;
 }
 
@@ -1353,11 +1354,16 @@ static void retire(struct pp_collect *c, struct inst *in)
 		in->lost_full += k[PP_RC_LOST_FULL];
 		in->lost_unreadable += k[PP_RC_LOST_UNREADABLE];
 		c->agent_cpu_ns += k[PP_RC_AGENT_CPU_NS];
+		c->recovered += k[PP_RC_RECOVERED];
 		pp_log(PP_LOG_DEBUG, "process %u: %llu samples, %llu lost (ring full), %llu "
-		       "unreadable frame chains, %llu without Python frames", in->pid,
+		       "unreadable frame chains, %llu without Python frames, %llu on the "
+		       "agent's own work, %llu while not sampling, %llu periods added "
+		       "for signals the kernel did not raise", in->pid,
 		       (unsigned long long)k[PP_RC_SAMPLES], (unsigned long long)k[PP_RC_LOST_FULL],
 		       (unsigned long long)k[PP_RC_LOST_UNREADABLE],
-		       (unsigned long long)k[PP_RC_NATIVE]);
+		       (unsigned long long)k[PP_RC_NATIVE], (unsigned long long)k[PP_RC_IGNORED],
+		       (unsigned long long)k[PP_RC_INACTIVE],
+		       (unsigned long long)k[PP_RC_RECOVERED]);
 		munmap(in->ring, in->ring_len);
 		in->ring = NULL;
 	}
@@ -1459,6 +1465,7 @@ int pp_collect__finish(struct pp_collect *c, struct pp_profile *p)
 	p->truncated += c->truncated;
 	p->unresolved += c->unresolved;
 	p->agent_cpu_ns += c->agent_cpu_ns;
+	p->recovered += c->recovered;
 	c->finished = 1;
 	remove_dir(c);
 	return err;

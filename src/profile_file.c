@@ -337,6 +337,7 @@ static void write_profile(struct wbuf *w, const struct pp_profile *p)
 	/* appended later in format 1: readers take it when present */
 	put_u64(w, p->agent_cpu_ns);
 	put_u64(w, p->folded);
+	put_u64(w, p->recovered);
 	sec_end(w, at);
 
 	if (p->exact) {
@@ -1077,6 +1078,8 @@ static int read_lost(struct rd *r, struct pp_loaded *l)
 	if (r->left && get_u64(r, &p->agent_cpu_ns))
 		return -EINVAL;
 	if (r->left && get_u64(r, &p->folded))
+		return -EINVAL;
+	if (r->left && get_u64(r, &p->recovered))
 		return -EINVAL;
 	return 0;
 }

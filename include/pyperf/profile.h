@@ -84,6 +84,10 @@ struct pp_profile {
 	uint64_t unresolved;    /* frames whose code object was not resolved */
 	uint64_t agent_cpu_ns;  /* CPU time of the agents' own threads (the
 				   resolver), over all runs */
+	uint64_t recovered;     /* periods in the samples that no signal was
+				   raised for (the kernel raises one per long
+				   system call; src/agent/handler.c): samples
+				   minus recovered = signals taken */
 
 	/* Memory bound: past max_stacks distinct stacks (0: no limit), a new
 	 * stack is folded to its innermost frame on thread 0 of its process,

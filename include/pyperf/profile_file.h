@@ -40,7 +40,8 @@
  *   "PROC"  u64 n, then n x (u32 pid, str command)
  *   "LOST"  u64 dropped, u64 truncated, u64 unresolved [, u64 CPU ns of the
  *           agents' resolver threads [, u64 samples folded past the stack
- *           limit]: added later, optional]
+ *           limit [, u64 periods no signal was raised for (pp_profile.
+ *           recovered)]]: added later, optional]
  *   "EXCT"  present iff the profile is exact (--exact): u32 index of the
  *           "calls" event (its period is 1), u64 hook intervals, nevents x
  *           f64 hook cost taken out (event units)

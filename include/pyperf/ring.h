@@ -25,8 +25,9 @@
 #include <string.h>
 
 #define PP_RING_MAGIC "PPRING01"
-/* 2: samples carry the maps generation, RSP/RBP and native stack data */
-#define PP_RING_VERSION 2
+/* 2: samples carry the maps generation, RSP/RBP and native stack data;
+ * 3: and the number of periods they stand for */
+#define PP_RING_VERSION 3
 #define PP_RING_HDR_SIZE 4096u
 
 /* Record word 0: low 24 bits length in bytes (multiple of 8, header
@@ -40,6 +41,8 @@
 #define PP_SAMPLE_NO_TSTATE 0x2u  /* thread without a Python thread state */
 
 #define PP_RING_MAX_DEPTH 1024
+/* A sample's weight in periods at most (struct pp_ring_sample.periods). */
+#define PP_RING_MAX_PERIODS 1000000u
 /* Frame-pointer pairs and stack words kept per sample at most (--native). */
 #define PP_RING_MAX_NATIVE 64
 #define PP_RING_MAX_STACK 2048
@@ -57,6 +60,9 @@ enum pp_ring_counter {
 	PP_RC_HANDLER_CYCLES,   /* rdtsc cycles spent in the handler, summed */
 	PP_RC_FRAMES,           /* frames recorded, summed */
 	PP_RC_AGENT_CPU_NS,     /* CPU time of the agent's resolver thread(s) */
+	PP_RC_RECOVERED,        /* periods the kernel raised no signal for,
+				   added to recorded samples' weight
+				   (clock events; src/agent/handler.c) */
 	PP_RC_NCOUNTERS = 16
 };
 
@@ -99,6 +105,10 @@ struct pp_ring_sample {
 	uint16_t nstack;  /* stack words after those (--native) */
 	uint32_t maps_gen; /* "<id>.maps" snapshots written before this sample */
 	uint64_t sp, bp;  /* interrupted RSP and RBP (--native), else 0 */
+	uint32_t periods; /* sampling periods this sample stands for: 1, or
+			     more when the kernel raised one signal for
+			     several overflows (see src/agent/handler.c) */
+	uint32_t pad1;
 	struct pp_ring_frame frames[]; /* innermost first */
 	/* With --native, then:
 	 *   uint64_t native[2 * nnative]: (frame address, return address)

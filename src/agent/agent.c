@@ -391,17 +391,21 @@ static long ring_kb(void)
 	return env_long("PYPERF_RING_KB", kb, 64, 1 << 20);
 }
 
-static int create_ring(void)
+/* Makes a ring file of this image's size, mapped, initialised and
+ * flock()ed: at TMP (created, so unlinked on failure), or with TMP NULL
+ * an unnamed one in the state directory (O_TMPFILE), for a forked child
+ * to link (spare_prepare). */
+static int ring_make(const char *tmp, void **mapp, size_t *lenp, int *fdp)
 {
-	char tmp[4200], path[4200];
 	long kb = ring_kb();
 	size_t len = PP_RING_HDR_SIZE + (size_t)kb * 1024;
 	void *map = MAP_FAILED;
 	int fd, err;
 
-	if (path_of(tmp, sizeof(tmp), ".ring.tmp") || path_of(path, sizeof(path), ".ring"))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (tmp)
+		fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	else
+		fd = open(st.dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	if (ftruncate(fd, (off_t)len) != 0) {
@@ -425,20 +429,46 @@ static int create_ring(void)
 		goto fail;
 	/* Held while this image lives: the launcher takes it to learn that
 	 * nothing will be written any more. */
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0 || rename(tmp, path) != 0) {
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		err = -errno;
 		goto fail;
 	}
-	pp_agent.ring = map;
-	st.ring_len = len;
-	st.ring_fd = fd;
+	*mapp = map;
+	*lenp = len;
+	*fdp = fd;
 	return 0;
 fail:
 	if (map != MAP_FAILED)
 		munmap(map, len);
 	close(fd);
-	unlink(tmp);
+	if (tmp)
+		unlink(tmp);
 	return err;
+}
+
+static int create_ring(void)
+{
+	char tmp[4200], path[4200];
+	void *map = NULL;
+	size_t len = 0;
+	int fd = -1, err;
+
+	if (path_of(tmp, sizeof(tmp), ".ring.tmp") || path_of(path, sizeof(path), ".ring"))
+		return -ENAMETOOLONG;
+	err = ring_make(tmp, &map, &len, &fd);
+	if (err)
+		return err;
+	if (rename(tmp, path) != 0) {
+		err = -errno;
+		munmap(map, len);
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
+	pp_agent.ring = map;
+	st.ring_len = len;
+	st.ring_fd = fd;
+	return 0;
 }
 
 static void escape_into(FILE *f, const char *s, size_t n)
@@ -629,6 +659,71 @@ PP_EXPORT int pp_agent_resolver_start(void)
 	return 0;
 }
 
+/* ---- os.fork() and its "multi-threaded" warning ----
+ *
+ * The resolver is stopped before every fork so that the child does not
+ * inherit a thread's locks half taken, and so that Python 3.12+, which
+ * warns from os.fork() when the process has other threads, does not warn
+ * because of ours.  But it counts the threads (/proc/self/stat) after
+ * running the after_in_parent hooks, where the bootstrap used to restart
+ * the resolver: every os.fork() of a single-threaded program was warned
+ * about.  So on 3.12+ the bootstrap replaces os.fork with this C function
+ * (no Python frame: the warning still names the caller's line), which
+ * restarts the resolver once the original has returned. */
+static void *orig_fork;
+static int fork_wrapping;
+
+#define METH_NOARGS 0x0004 /* Include/methodobject.h */
+
+static void *fork_wrapper(void *self, void *unused)
+{
+	void *(*call)(void *, void *) = (void *(*)(void *, void *))(uintptr_t)st.api[API_CALL_OBJECT];
+	pid_t before = getpid();
+	void *r;
+
+	(void)self;
+	(void)unused;
+	fork_wrapping = 1;
+	r = call(orig_fork, NULL);
+	fork_wrapping = 0;
+	if (getpid() == before)
+		pp_agent_resolver_start();
+	return r;
+}
+
+static struct {
+	const char *name;
+	void *meth;
+	int flags;
+	const char *doc;
+} fork_def = { "fork", (void *)fork_wrapper, METH_NOARGS,
+	       "Fork a child process (os.fork, wrapped by pyperf-stat's agent)." };
+
+/* os.fork's replacement (a new reference), or NULL to keep ORIG. */
+PP_EXPORT void *pp_agent_fork_wrapper(void *orig)
+{
+	void *(*cfunc_new)(void *, void *, void *) =
+		(void *(*)(void *, void *, void *))(uintptr_t)st.api[API_CFUNC_NEW];
+	void (*incref)(void *) = (void (*)(void *))(uintptr_t)st.api[API_INCREF];
+	void *f;
+
+	if (!cfunc_new || !incref || !st.api[API_CALL_OBJECT] || orig_fork)
+		return NULL;
+	f = cfunc_new(&fork_def, NULL, NULL);
+	if (f) {
+		incref(orig);
+		orig_fork = orig;
+	}
+	return f;
+}
+
+/* From the after_in_parent hook: restart the resolver, unless the
+ * wrapper will once os.fork() has returned. */
+PP_EXPORT int pp_agent_after_fork_parent(void)
+{
+	return fork_wrapping ? 0 : pp_agent_resolver_start();
+}
+
 /* Stops and joins the resolver thread.  Must be called without the GIL
  * (ctypes.CDLL): the thread may be waiting for it.  Returns once the
  * thread is gone from /proc/self/task too, so that os.fork()'s "process
@@ -660,6 +755,9 @@ PP_EXPORT int pp_agent_resolver_stop(void)
 
 /* ---- fork and exec ---- */
 
+static void spare_adopt(void);
+static void spare_drop(void);
+
 /* In the child of any fork(): the events, the ring and the resolver
  * thread all belong to the parent.  Drop our references; the bootstrap's
  * os.register_at_fork(after_in_child=...) hook starts afresh with
@@ -690,11 +788,13 @@ static void atfork_child(void)
 	pp_maps_snap__forget();
 	pp_exact__atfork_child();
 	st.started = 0;
+	fork_wrapping = 0;
+	spare_adopt();
 }
 
 static void register_atfork(void)
 {
-	pthread_atfork(NULL, NULL, atfork_child);
+	pthread_atfork(NULL, spare_drop, atfork_child);
 }
 
 /* The code set was the parent's: its entries were resolved under the
@@ -718,6 +818,133 @@ static void codeset_reset(void)
 	pp_handler__forget_seen();
 }
 
+/* ---- a forked child's first milliseconds ----
+ *
+ * A child of fork() inherits no sampling event (inherit_thread keeps them
+ * to threads) and must not write into its parent's ring.  Making its own
+ * takes about 2 ms (the ring's pages, the maps snapshot), and Python does
+ * its own after-fork work before the bootstrap's hook runs: some 4 ms of
+ * every child no sample saw (docs/benchmarks.md).  So before os.fork()
+ * the parent makes a spare set of unnamed files in the state directory
+ * (O_TMPFILE): a ring, a codes file and a maps file holding its latest
+ * snapshot.  The child's atfork handler, the first thing to run after
+ * fork() returns, links them under its own id and opens its events; the
+ * bootstrap's hook then only starts the resolver.  The parent closes its
+ * copies once fork() returns, so a spare nobody adopted (fork failed,
+ * child killed at once) vanishes with its last descriptor. */
+static struct {
+	int ready;
+	void *ring;
+	size_t ring_len;
+	int ring_fd, codes_fd, maps_fd;
+} spare = { .ring_fd = -1, .codes_fd = -1, .maps_fd = -1 };
+
+static void spare_close(void)
+{
+	if (spare.ring)
+		munmap(spare.ring, spare.ring_len);
+	if (spare.ring_fd >= 0)
+		close(spare.ring_fd);
+	if (spare.codes_fd >= 0)
+		close(spare.codes_fd);
+	if (spare.maps_fd >= 0)
+		close(spare.maps_fd);
+	spare.ring = NULL;
+	spare.ring_fd = spare.codes_fd = spare.maps_fd = -1;
+	spare.ready = 0;
+}
+
+/* In the parent after fork() (pthread_atfork): the child has its own
+ * descriptors, or there was no child. */
+static void spare_drop(void)
+{
+	if (spare.ready)
+		spare_close();
+}
+
+/* From the bootstrap's os.register_at_fork(before=...) hook: the spare
+ * for the child about to be forked.  Only in sampling mode, once the
+ * agent samples here; where the state directory's file system has no
+ * O_TMPFILE the child starts as before, from its Python hook. */
+PP_EXPORT int pp_agent_fork_prepare(void)
+{
+	int err;
+
+	if (!st.started || pp_exact__enabled() || spare.ready || !pp_agent.active)
+		return 0;
+	err = ring_make(NULL, &spare.ring, &spare.ring_len, &spare.ring_fd);
+	if (err) {
+		spare.ring = NULL;
+		spare.ring_fd = -1;
+		return err;
+	}
+	spare.codes_fd = open(st.dir, O_WRONLY | O_TMPFILE | O_APPEND | O_CLOEXEC, 0600);
+	spare.maps_fd = open(st.dir, O_WRONLY | O_TMPFILE | O_APPEND | O_CLOEXEC, 0600);
+	if (spare.codes_fd < 0 || spare.maps_fd < 0 || pp_maps_snap__write_copy(spare.maps_fd) != 0) {
+		err = spare.codes_fd < 0 || spare.maps_fd < 0 ? -errno : -ENOENT;
+		spare_close();
+		return err;
+	}
+	spare.ready = 1;
+	return 0;
+}
+
+/* Gives the unnamed file FD the name "<id>SUFFIX".  Async-signal-safe. */
+static int spare_link(int fd, const char *suffix)
+{
+	char path[4200], proc[64];
+
+	if (path_of(path, sizeof(path), suffix))
+		return -ENAMETOOLONG;
+	if (linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0)
+		return 0;
+	/* AT_EMPTY_PATH wants CAP_DAC_READ_SEARCH; /proc does not */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
+}
+
+/* In the child, from atfork_child: the spare becomes this image's files
+ * and sampling starts.  Without a spare, or if linking fails, nothing
+ * changes and pp_agent_restart_child() starts the usual way. */
+static void spare_adopt(void)
+{
+	unsigned opened;
+
+	if (!spare.ready)
+		return;
+	spare.ready = 0;
+	new_id();
+	/* the ring last: the launcher finds the others beside it */
+	if (spare_link(spare.codes_fd, ".codes") != 0 || spare_link(spare.maps_fd, ".maps") != 0 ||
+	    spare_link(spare.ring_fd, ".ring") != 0) {
+		char path[4200];
+		static const char *const suf[] = { ".codes", ".maps" };
+		size_t i;
+
+		for (i = 0; i < 2; i++)
+			if (path_of(path, sizeof(path), suf[i]) == 0)
+				unlink(path);
+		spare_close();
+		return;
+	}
+	((struct pp_ring_hdr *)spare.ring)->pid = (uint32_t)getpid();
+	pp_agent.ring = spare.ring;
+	st.ring_len = spare.ring_len;
+	st.ring_fd = spare.ring_fd;
+	st.codes_fd = spare.codes_fd;
+	pp_maps_snap__adopt(spare.maps_fd);
+	spare.ring = NULL;
+	spare.ring_fd = spare.codes_fd = spare.maps_fd = -1;
+	codeset_reset();
+	st.problem[0] = 0;
+	__atomic_store_n(&pp_agent.active, 1, __ATOMIC_RELEASE);
+	st.started = 1;
+	opened = open_thread(0, !pp_agent.fallback);
+	pp_handler__thread_ignore(1);
+	write_info(opened > 0);
+	pp_handler__thread_ignore(0);
+}
+
 /* Before os.exec*(): exec removes sigtrap events (remove_on_exec), but a
  * signal raised during execve itself would reach the new image before it
  * has a handler.  Disabling covers inherited copies too. */
@@ -737,6 +964,8 @@ PP_EXPORT void pp_agent_maps_check(void)
 
 PP_EXPORT void pp_agent_exec_failed(void)
 {
+	/* the CPU time spent disabled is not periods the kernel dropped */
+	pp_handler__forget_tid();
 	fds_ioctl_all(PERF_EVENT_IOC_ENABLE);
 }
 
@@ -891,6 +1120,7 @@ PP_EXPORT int pp_agent_start(const char *state_dir, const char *interp,
 			     unsigned long hexversion, const uint64_t *api, unsigned napi)
 {
 	char why[400];
+	unsigned i;
 	int err;
 
 	if (st.started)
@@ -918,6 +1148,12 @@ PP_EXPORT int pp_agent_start(const char *state_dir, const char *interp,
 		return err;
 	}
 	pp_agent.nevents = st.nev;
+	for (i = 0; i < st.nev; i++) {
+		const struct ev_cfg *e = &st.ev[i];
+		pp_agent.clock_period[i] = e->type == PERF_TYPE_SOFTWARE &&
+			(e->config == PERF_COUNT_SW_TASK_CLOCK || e->config == PERF_COUNT_SW_CPU_CLOCK) ?
+			e->period : 0;
+	}
 	if (env_long("PYPERF_EXACT", 0, 0, 1) == 1 && !pp_exact__enabled() &&
 	    (err = exact_init()) != 0) {
 		new_id();
@@ -957,13 +1193,16 @@ PP_EXPORT int pp_agent_restart_child(void)
 {
 	int err;
 
-	if (st.started || !st.dir[0] || !pp_agent.gilstate)
+	if (!st.dir[0] || !pp_agent.gilstate)
 		return 0;
-	codeset_reset();
-	err = start_image();
-	if (err)
-		return err;
-	pp_exact__after_fork();
+	if (!st.started) {
+		/* no spare was adopted (spare_adopt) */
+		codeset_reset();
+		err = start_image();
+		if (err)
+			return err;
+		pp_exact__after_fork();
+	}
 	return pp_agent_resolver_start();
 }
 

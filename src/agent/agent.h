@@ -58,6 +58,8 @@ struct pp_agent_state {
 					  and copy the top of the stack */
 	unsigned stack_words;          /* how much (<= PP_RING_MAX_STACK) */
 	uint32_t maps_gen;             /* maps snapshots written (atomic) */
+	uint64_t clock_period[PP_AGENT_MAX_EVENTS]; /* ns, for task-clock and
+					  cpu-clock events; 0 for the others */
 };
 
 extern struct pp_agent_state pp_agent;
@@ -101,5 +103,7 @@ int pp_exact__dump(const char *path, const char *tmp, int force);
 int pp_maps_snap__open(const char *path); /* creates it, writes snapshot 1 */
 void pp_maps_snap__check(int force);      /* new snapshot if mappings changed */
 void pp_maps_snap__forget(void);          /* after fork, in the child */
+int pp_maps_snap__write_copy(int fd);     /* the last snapshot as snapshot 1 */
+void pp_maps_snap__adopt(int fd);        /* child: FD holds snapshot 1 */
 
 #endif

@@ -4,7 +4,8 @@
  * on_sigtrap() and on_fallback(): no malloc, no stdio, no locks, no dlsym,
  * no Python API except PyGILState_GetThisThreadState (a thread-local read,
  * called once at start so that its PLT entries are bound); no system calls
- * except one gettid() per thread, cached; preallocated buffers only (the
+ * except one gettid() per thread, cached, and for clock events one
+ * clock_gettime() per signal (clock_periods); preallocated buffers only (the
  * ring, the code set, a bounded frame array on the stack); errno saved and
  * restored; shared data touched with atomics only.  Interpreter memory is
  * read through guarded loads (safe_read.h), via pyframe.c; with --native
@@ -20,6 +21,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 #include <x86intrin.h>
@@ -40,6 +42,10 @@ uint8_t pp_fd_event[PP_FD_TABLE];
 static struct sigaction prev_trap, prev_fallback;
 static __thread pid_t tls_tid;
 static __thread int tls_ignore;
+/* clock_periods(): the thread's CPU time at its last signal of each event,
+ * valid where its bit in tls_cpu_seen is set */
+static __thread uint64_t tls_last_cpu[PP_AGENT_MAX_EVENTS];
+static __thread uint32_t tls_cpu_seen;
 
 void pp_handler__thread_ignore(int on)
 {
@@ -54,6 +60,41 @@ int pp_handler__thread_ignored(void)
 void pp_handler__forget_tid(void)
 {
 	tls_tid = 0;
+	tls_cpu_seen = 0;
+}
+
+/* How many sampling periods this signal stands for.
+ *
+ * The kernel raises one signal per event at the thread's next return to
+ * user space, and drops the overflows that come while it is still pending
+ * (kernel/events/core.c, __perf_event_overflow: event->pending_work).  A
+ * system call that runs for several periods (fork of a large process,
+ * munmap of a large mapping, a long read) thus gives one signal for all
+ * of them: a C loop reading 16 MiB from /dev/urandom 20 times got 20
+ * signals for 1.5 s of task-clock here.  For task-clock and cpu-clock
+ * the period is CPU time, and the thread's CPU clock says how many
+ * periods went by since its previous signal of the event: floor(delta /
+ * period), at least 1.  After a signal delivered late by d the next one
+ * comes early by d, so lateness alone never adds a period: the estimate
+ * can miss a dropped period (when the previous signal was late too) but
+ * not invent one.  A thread's first signal counts 1. */
+static uint32_t clock_periods(unsigned event)
+{
+	struct timespec ts;
+	uint64_t period, now, last, n;
+
+	if (event >= PP_AGENT_MAX_EVENTS || (period = pp_agent.clock_period[event]) == 0 ||
+	    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 1;
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	last = tls_last_cpu[event];
+	tls_last_cpu[event] = now;
+	if (!(tls_cpu_seen & (1u << event))) {
+		tls_cpu_seen |= 1u << event;
+		return 1;
+	}
+	n = now > last ? (now - last) / period : 0;
+	return n <= 1 ? 1 : n > PP_RING_MAX_PERIODS ? PP_RING_MAX_PERIODS : (uint32_t)n;
 }
 
 /* si_perf_data: the word after si_addr in the _sigfault union
@@ -230,15 +271,16 @@ static void sample(unsigned event, const ucontext_t *uc)
 	struct pp_ring_sample *rec;
 	uint64_t t0 = __rdtsc();
 	uintptr_t tstate;
-	uint32_t flags = 0, len;
+	uint32_t flags = 0, len, periods;
 	int n = 0, i;
 
 	if (!__atomic_load_n(&pp_agent.active, __ATOMIC_ACQUIRE))
 		return;
 	ring = pp_agent.ring;
 	diag_add(&ring->counters[PP_RC_SAMPLES], 1);
+	periods = pp_agent.bare ? 1 : clock_periods(event);
 	if (tls_ignore) {
-		pp_ring__count(ring, PP_RC_IGNORED, 1);
+		pp_ring__count(ring, PP_RC_IGNORED, periods);
 		return;
 	}
 	if ((event >= pp_agent.nevents && event != 0xffff) || pp_agent.bare)
@@ -265,7 +307,7 @@ static void sample(unsigned event, const ucontext_t *uc)
 		n = pp_pyframe__walk(&pp_agent.layout, pp_agent.code_type, tstate,
 				     frames, pp_agent.depth, &flags);
 		if (n < 0) {
-			pp_ring__count(ring, PP_RC_LOST_UNREADABLE, 1);
+			pp_ring__count(ring, PP_RC_LOST_UNREADABLE, periods);
 			return;
 		}
 	}
@@ -289,17 +331,23 @@ static void sample(unsigned event, const ucontext_t *uc)
 		rec->maps_gen = __atomic_load_n(&pp_agent.maps_gen, __ATOMIC_ACQUIRE);
 		rec->sp = pp_agent.native ? (uint64_t)sp : 0;
 		rec->bp = pp_agent.native ? (uint64_t)uc->uc_mcontext.gregs[REG_RBP] : 0;
+		rec->periods = periods;
+		rec->pad1 = 0;
 		memcpy(rec->frames, frames, (size_t)n * sizeof(frames[0]));
 		memcpy(&rec->frames[n], native, (size_t)nnative * 2 * sizeof(native[0]));
 		/* stack_readable() proved every page of it readable */
 		memcpy((uint64_t *)(void *)&rec->frames[n] + 2 * nnative, (const void *)sp,
 		       (size_t)nstack * 8);
 		pp_ring__publish(rec, len);
+		if (periods > 1)
+			pp_ring__count(ring, PP_RC_RECOVERED, periods - 1);
 		if (n == 0)
 			pp_ring__count(ring, PP_RC_NATIVE, 1);
 		if (flags & PP_SAMPLE_TRUNCATED)
 			pp_ring__count(ring, PP_RC_TRUNCATED, 1);
 		diag_add(&ring->counters[PP_RC_FRAMES], (uint64_t)n);
+	} else if (periods > 1) {
+		pp_ring__count(ring, PP_RC_LOST_FULL, periods - 1);
 	}
 	/* Even a dropped sample's code objects are worth resolving: the
 	 * next sample in them may make it. */

@@ -56,6 +56,10 @@ static unsigned long long seen_adds, seen_subs;
 static unsigned ticks;
 static uint64_t last_hash;
 static uint32_t gen;
+/* The last snapshot's lines, for a forked child's first snapshot
+ * (pp_maps_snap__write_copy). */
+static char *last_body;
+static size_t last_len;
 
 struct buf {
 	char *p;
@@ -266,6 +270,10 @@ static void snapshot_locked(int force)
 			last_hash = h;
 			gen++;
 			__atomic_store_n(&pp_agent.maps_gen, gen, __ATOMIC_RELEASE);
+			free(last_body);
+			last_body = b.p;
+			last_len = b.n;
+			b.p = NULL;
 		}
 		free(rec.p);
 	}
@@ -306,4 +314,34 @@ void pp_maps_snap__forget(void)
 		close(maps_fd);
 	maps_fd = -1;
 	pthread_mutex_init(&maps_lock, NULL);
+}
+
+/* Writes the last snapshot into FD as snapshot 1: what a child forked
+ * now starts with (its mappings are its parent's).  -ENOENT when there
+ * is no snapshot yet. */
+int pp_maps_snap__write_copy(int fd)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&maps_lock);
+	if (!last_body || gen == 0) {
+		err = -ENOENT;
+	} else {
+		write_all(fd, "@ 1\n", 4);
+		write_all(fd, last_body, last_len);
+		write_all(fd, "@.\n", 3);
+	}
+	pthread_mutex_unlock(&maps_lock);
+	return err;
+}
+
+/* In the child of fork(), after pp_maps_snap__forget(): FD holds snapshot
+ * 1 (pp_maps_snap__write_copy in the parent) and is this image's file
+ * from now on.  Async-signal-safe. */
+void pp_maps_snap__adopt(int fd)
+{
+	maps_fd = fd;
+	gen = 1;
+	ticks = 0;
+	__atomic_store_n(&pp_agent.maps_gen, 1, __ATOMIC_RELEASE);
 }

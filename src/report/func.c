@@ -949,6 +949,11 @@ static void text_footer(struct pp_report *r)
 		p->dropped, p->truncated);
 	if (p->folded)
 		fprintf(out, "; %" PRIu64 " folded past the stack limit", p->folded);
+	/* periods the kernel raised no signal for: no handler ran for them */
+	if (p->recovered) {
+		fprintf(out, "; %" PRIu64 " periods inside long system calls", p->recovered);
+		taken = taken > p->recovered ? taken - p->recovered : 0;
+	}
 	if (p->unresolved)
 		fprintf(out, "; %" PRIu64 " unresolved frames", p->unresolved);
 	pct = overhead_pct(r, taken);

@@ -173,12 +173,84 @@ def unsupported_interpreter():
     check(len(notes) == 1, "one clear line about CPython 3.7:\n" + text)
 
 
+def long_system_calls(py):
+    """A function whose time is in long system calls gets its share: the
+    kernel raises one signal per call, the agent weighs it by the periods
+    the thread's CPU clock says went by."""
+    rows, truth, res = attribute(py, "syscalls.py")
+    check_share_of(self_samples(rows, "in_kernel"), self_samples(rows, "in_python"), truth,
+                   "long system calls", res)
+
+
+def check_share_of(a, b, truth, what, res):
+    check(truth is not None, "%s: the workload printed its truth" % what, res)
+    check(a + b >= 100, "%s: only %d samples" % (what, a + b), res)
+    share = 100.0 * a / (a + b)
+    check(abs(share - truth) <= TOL, "%s: share %.1f%%, the workload measured %.1f%% (+- %g)"
+          % (what, share, truth, TOL), res)
+
+
+# Per forked child, CPU time its samples may miss: the time from fork()
+# to its first sampling event (about 0.7 ms with the spare files the
+# parent prepares, 4 ms and more without) and its last partial period.
+FORK_GAP_MS = 2.0
+
+
+def fork_children_sampled_from_the_start(py):
+    """Short os.fork() children: their samples cover their CPU time."""
+    with TempDir() as d:
+        out = os.path.join(d, "report.json")
+        res = run(TOOL, ["-j", "-o", out, "--top", "0", "-e", "task-clock", "--per-process"] + RATE
+                  + ["--python", py, os.path.join(AGENT, "fork_burst.py"), "10", "40"], timeout=300)
+        check(res.rc == 0, "fork_burst.py ran", res)
+        with open(out) as f:
+            rows = [json.loads(l) for l in f if l.strip()]
+    m = re.search(rb"children (\d+) cpu_ms ([0-9.]+)", res.stderr)
+    check(m is not None, "the workload printed its children's CPU time", res)
+    n, cpu_ms = int(m.group(1)), float(m.group(2))
+    fn = [r for r in rows if r.get("scope") == "function" and r["event"] == "task-clock"]
+    # the children are the processes that ran work(); every row of theirs
+    # counts (the fork's return, os._exit...)
+    kid_pids = {r["pid"] for r in fn if r["function"] == "work"}
+    period_ms = 1000.0 / float(RATE[1])
+    kids = {}
+    for r in fn:
+        if r["pid"] in kid_pids:
+            kids[r["pid"]] = kids.get(r["pid"], 0) + r["samples"]
+    check(len(kids) == n, "samples from all %d children: %d" % (n, len(kids)), res)
+    sampled_ms = sum(kids.values()) * period_ms
+    check(sampled_ms >= cpu_ms - n * FORK_GAP_MS,
+          "children sampled for %.1f ms of their %.1f ms of CPU time (at most %.1f ms a child "
+          "unsampled)" % (sampled_ms, cpu_ms, FORK_GAP_MS), res)
+
+
+def fork_warning(py):
+    """3.12+ warn from os.fork() in a multi-threaded process: never
+    because of the agent's own thread, still for the program's."""
+    v = run(py, ["-c", "import sys; print(sys.version_info >= (3, 12))"]).stdout.strip()
+    if v != b"True":
+        raise Skip("os.fork() warns about threads from Python 3.12 on")
+    script = os.path.join(AGENT, "fork_warning.py")
+    alone = run(TOOL, ["-o", os.devnull, "-e", "task-clock", "--python", py, script], timeout=120)
+    check(alone.rc == 0 and b"forked" in alone.stderr, "fork_warning.py ran", alone)
+    check(b"multi-threaded" not in alone.stderr,
+          "a single-threaded program is not warned about the agent's thread", alone)
+    threaded = run(TOOL, ["-o", os.devnull, "-e", "task-clock", "--python", py, script, "threads"],
+                   timeout=120)
+    check(threaded.rc == 0, "fork_warning.py threads ran", threaded)
+    check(re.search(rb"fork_warning\.py:\d+: DeprecationWarning: .*multi-threaded", threaded.stderr)
+          is not None, "the program's own thread is still warned about, at its line", threaded)
+
+
 def main():
     tap = Tap()
     cases = [("split", split), ("recursion", recursion), ("threads", threads),
              ("asyncio", coroutines), ("mp-fork", lambda p: multiprocessing_child(p, "fork")),
              ("mp-spawn", lambda p: multiprocessing_child(p, "spawn")), ("lines", lines),
-             ("signal-fallback", signal_fallback), ("no-shim-frames", no_interpreter_shim_frames)]
+             ("signal-fallback", signal_fallback), ("no-shim-frames", no_interpreter_shim_frames),
+             ("long-system-calls", long_system_calls),
+             ("fork-children-sampled", fork_children_sampled_from_the_start),
+             ("fork-warning", fork_warning)]
     for label, py, why in interpreters():
         for name, case in cases:
             if py is None:

@@ -158,6 +158,9 @@ static void build_profile(struct pp_profile *p)
 	p->dropped = 17;
 	p->truncated = 1;
 	p->unresolved = 1ull << 40;
+	p->agent_cpu_ns = 123456789;
+	p->folded = 5;
+	p->recovered = 3111;
 }
 
 static struct pp_stat_row rows[] = {
@@ -282,6 +285,9 @@ static void assert_same_profile(const struct pp_profile *a, const struct pp_prof
 	cr_assert_eq(a->dropped, b->dropped);
 	cr_assert_eq(a->truncated, b->truncated);
 	cr_assert_eq(a->unresolved, b->unresolved);
+	cr_assert_eq(a->agent_cpu_ns, b->agent_cpu_ns);
+	cr_assert_eq(a->folded, b->folded);
+	cr_assert_eq(a->recovered, b->recovered);
 }
 
 static void assert_same_data(const struct pp_report_data *a, const struct pp_report_data *b)

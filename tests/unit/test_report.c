@@ -524,6 +524,35 @@ Test(functions, text_one_event)
 	check_golden("func-one-event.text.txt", render_f(&d, &o, fsums, NF, NULL, 0));
 }
 
+/* Periods inside long system calls: counted in the footer, and not
+ * charged to the overhead estimate (no handler ran for them). */
+Test(functions, footer_counts_periods_inside_long_system_calls)
+{
+	struct pp_stat_row r[2];
+	struct pp_profile p = profile(1);
+	struct pp_report_data d = with_profile(r, &p);
+	struct pp_report_options o = { .cwd = "/home/u/proj" };
+	double plain, weighed;
+	char *a, *b, *at;
+
+	d.cost_per_sample_us = 100;
+	a = render_f(&d, &o, fsums, NF, NULL, 0);
+	p.recovered = 400;
+	b = render_f(&d, &o, fsums, NF, NULL, 0);
+	cr_assert_null(strstr(a, "long system calls"), "%s", a);
+	cr_assert_not_null(strstr(b, "; 400 periods inside long system calls;"), "%s", b);
+	at = strstr(a, "estimated profiler overhead ");
+	cr_assert(at && sscanf(at, "estimated profiler overhead %lf%%", &plain) == 1, "%s", a);
+	at = strstr(b, "estimated profiler overhead ");
+	cr_assert(at && sscanf(at, "estimated profiler overhead %lf%%", &weighed) == 1, "%s", b);
+	/* 523 samples + 2 dropped at 100 us in 168.15 ms: 31.2%; without the
+	 * 400 that no signal was raised for, 125 signals: 7.4% */
+	cr_assert_float_eq(plain, 31.2, 0.051, "%s", a);
+	cr_assert_float_eq(weighed, 7.4, 0.051, "%s", b);
+	free(a);
+	free(b);
+}
+
 Test(functions, text_two_events_and_lines)
 {
 	struct pp_stat_row r[2];

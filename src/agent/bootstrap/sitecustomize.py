@@ -88,7 +88,8 @@ class _PyperfAgent(object):
         P.pp_agent_thread_ignore.argtypes = [ctypes.c_int]
         P.pp_agent_thread_ignore.restype = None
         for name in ("pp_agent_restart_child", "pp_agent_resolver_start",
-                     "pp_agent_thread_start"):
+                     "pp_agent_thread_start", "pp_agent_fork_prepare",
+                     "pp_agent_after_fork_parent"):
             getattr(P, name).restype = ctypes.c_int
         for name in ("pp_agent_exec_prepare", "pp_agent_exec_failed",
                      "pp_agent_thread_stop", "pp_agent_unpin", "pp_agent_maps_check"):
@@ -323,12 +324,32 @@ class _PyperfAgent(object):
     def before_fork(self):
         self.quietly(self.cdll.pp_agent_resolver_stop)
         self.resolve_here()
+        # the child's files, ready for it to sample from its first
+        # instruction (agent.c, "a forked child's first milliseconds")
+        self.quietly(self.pydll.pp_agent_fork_prepare)
 
     def after_fork_parent(self):
+        # not when os.fork is our wrapper: it restarts the resolver after
+        # the original returns (agent.c, "os.fork() and its warning")
         try:
-            self.pydll.pp_agent_resolver_start()
+            self.pydll.pp_agent_after_fork_parent()
         except BaseException:
             pass
+
+    def wrap_fork(self):
+        """3.12+: os.fork replaced by the agent's C wrapper."""
+        if sys.version_info < (3, 12) or not hasattr(os, "fork"):
+            return
+        ctypes = self.ctypes
+        wrap = self.pydll.pp_agent_fork_wrapper
+        wrap.argtypes = [ctypes.py_object]
+        wrap.restype = ctypes.c_void_p
+        p = wrap(os.fork)
+        if p:
+            # the wrapper's reference becomes this object's
+            f = ctypes.cast(p, ctypes.py_object).value
+            self.decref(p)
+            os.fork = f
 
     def after_fork_child(self):
         try:
@@ -469,6 +490,10 @@ def _pyperf_main():
         os.register_at_fork(before=agent.before_fork,
                             after_in_parent=agent.after_fork_parent,
                             after_in_child=agent.after_fork_child)
+        try:
+            agent.wrap_fork()
+        except Exception:
+            pass
     agent.hook_process_exits()
     if os.environ.get("PYPERF_SIGNAL_FALLBACK") == "1":
         agent.hook_thread_starts(agent.pydll.pp_agent_thread_start,
