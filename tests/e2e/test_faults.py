@@ -332,6 +332,28 @@ def seccomp_everywhere():
           "the message names the seccomp filter, not perf_event_paranoid", res)
 
 
+def paranoid_3():
+    """perf_event_paranoid=3 (Debian, Android): EACCES for every event,
+    simulated by an LD_PRELOAD library since mainline kernels treat 3 as 2."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        raise Skip("no C compiler to build tests/e2e/eacces_perf.c")
+    with TempDir() as d:
+        so = os.path.join(d, "eacces_perf.so")
+        b = subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", so,
+                            os.path.join(HERE, "eacces_perf.c"), "-ldl"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        check(b.returncode == 0, "eacces_perf.c does not build:\n" + b.stdout.decode())
+        env = dict(os.environ, LD_PRELOAD=so)
+        res = run(TOOL, ["-e", "task-clock", "--", any_python(), workload("busy.py"), "0.1"],
+                  env=env)
+    check(res.rc == 0, "the target still runs when nothing can be counted", res)
+    check("<not supported>" in text(res) and "task-clock" in text(res),
+          "rows print <not supported>", res)
+    check("perf_event_paranoid" in text(res) and "seccomp filter" not in text(res),
+          "the message names perf_event_paranoid and what to do", res)
+
+
 # ---- temporary state ----
 
 def state_dir_private():
@@ -609,6 +631,7 @@ def main():
         ("output_readonly_dir", output_readonly_dir),
         ("output_disk_full", output_disk_full),
         ("profile_size_bounded", profile_size_bounded),
+        ("paranoid_3", paranoid_3),
         ("env_seen_by_non_python_child", env_seen_by_non_python_child),
         ("valgrind_clean", valgrind_clean),
     ]
