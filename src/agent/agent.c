@@ -286,7 +286,10 @@ static int open_one(unsigned idx, pid_t tid, int inherit)
 		a.inherit_thread = inherit;
 		a.remove_on_exec = 1;
 		a.sigtrap = 1;
-		a.sig_data = idx;
+		/* the handler tells the calling thread's inherited event
+		 * (its count is read back, clock_periods) from the events
+		 * of threads that existed before us */
+		a.sig_data = idx | (tid || !inherit ? PP_SIG_SECONDARY : 0);
 	} else {
 		a.disabled = 1;
 		a.wakeup_events = 1;
@@ -323,35 +326,11 @@ static int open_one(unsigned idx, pid_t tid, int inherit)
 		close_fd_entry(fd);
 		return -ENOMEM;
 	}
+	if (!pp_agent.fallback && tid == 0 && inherit)
+		__atomic_store_n(&pp_agent.primary_fd[idx], fd, __ATOMIC_RELEASE);
 	if (pp_agent.fallback)
 		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
 	return 0;
-}
-
-/* A thread created by one whose events are all inherited gets a "clone"
- * of its creator's perf context, and the kernel swaps equivalent clones
- * between threads at a context switch instead of scheduling their events
- * out and in (kernel/events/core.c, perf_event_context_sched_out): a
- * sampling period begun on one thread then ends on another.  The count
- * stays right but a thread's signals no longer follow its own CPU time,
- * which handler.c's clock_periods() relies on: with 64 threads yielding
- * to each other it invented 19% more periods than there were (a C test;
- * 3% on the scale workload).  One event that is not inherited makes the
- * creator's children non-clones (inherit_task_group: inherited_all = 0):
- * a software "dummy" event, which counts nothing and costs nothing. */
-static void open_unclone(pid_t tid)
-{
-	struct perf_event_attr a;
-	int fd;
-
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.type = PERF_TYPE_SOFTWARE;
-	a.config = PERF_COUNT_SW_DUMMY;
-	a.exclude_kernel = 1;
-	fd = (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
-	if (fd >= 0 && fds_add(fd, tid ? tid : (pid_t)syscall(SYS_gettid)) != 0)
-		close(fd);
 }
 
 /* Opens every event on thread TID (0: the calling one).  Returns how many
@@ -363,8 +342,6 @@ static unsigned open_thread(pid_t tid, int inherit)
 	for (i = 0; i < st.nev; i++)
 		if (open_one(i, tid, inherit) == 0)
 			ok++;
-	if (ok && inherit)
-		open_unclone(tid);
 	return ok;
 }
 
@@ -796,6 +773,7 @@ static void atfork_child(void)
 
 	__atomic_store_n(&pp_agent.active, 0, __ATOMIC_RELEASE);
 	pp_handler__forget_tid();
+	pp_handler__reset_periods();
 	for (i = 0; i < nfds; i++)
 		close_fd_entry(fds[i].fd);
 	nfds = 0;
@@ -1176,6 +1154,7 @@ PP_EXPORT int pp_agent_start(const char *state_dir, const char *interp,
 		return err;
 	}
 	pp_agent.nevents = st.nev;
+	pp_handler__reset_periods();
 	for (i = 0; i < st.nev; i++) {
 		const struct ev_cfg *e = &st.ev[i];
 		pp_agent.clock_period[i] = e->type == PERF_TYPE_SOFTWARE &&

@@ -60,7 +60,13 @@ struct pp_agent_state {
 	uint32_t maps_gen;             /* maps snapshots written (atomic) */
 	uint64_t clock_period[PP_AGENT_MAX_EVENTS]; /* ns, for task-clock and
 					  cpu-clock events; 0 for the others */
+	int primary_fd[PP_AGENT_MAX_EVENTS]; /* the calling thread's inherited
+					  event (its count covers every thread
+					  that inherited it), -1 when none */
 };
+
+/* sig_data of events opened on threads that existed before the agent */
+#define PP_SIG_SECONDARY 0x10000u
 
 extern struct pp_agent_state pp_agent;
 extern struct pp_codeslot pp_codeset[PP_CODESET_SIZE];
@@ -72,6 +78,7 @@ extern uint8_t pp_fd_event[PP_FD_TABLE];
 int pp_handler__install(int fallback);   /* 0 or -errno; re-installs on top if replaced */
 void pp_handler__thread_ignore(int on);  /* samples on this thread are not recorded */
 void pp_handler__forget_tid(void);       /* after fork: the cached tid is the parent's */
+void pp_handler__reset_periods(void);    /* after fork and at start: no event, no periods */
 uint64_t pp_handler__bench(unsigned iters); /* best cycles per sample, no signal */
 void pp_handler__forget_seen(void);      /* with the code set, after fork */
 
