@@ -5,7 +5,8 @@
  * no Python API except PyGILState_GetThisThreadState (a thread-local read,
  * called once at start so that its PLT entries are bound); no system calls
  * except one gettid() per thread, cached, and for clock events one
- * clock_gettime() per signal (clock_periods); preallocated buffers only (the
+ * clock_gettime() per signal and, when it says periods were skipped, one
+ * read() of the event's count (clock_periods); preallocated buffers only (the
  * ring, the code set, a bounded frame array on the stack); errno saved and
  * restored; shared data touched with atomics only.  Interpreter memory is
  * read through guarded loads (safe_read.h), via pyframe.c; with --native
