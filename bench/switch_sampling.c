@@ -9,9 +9,8 @@
  *
  *   sigtrap THREADS SECONDS PERIOD_NS
  *       An inherited task-clock sampling event with sigtrap, as the
- *       agent opens it (plus the non-inherited dummy event that keeps
- *       the threads' perf contexts from being swapped, src/agent/
- *       agent.c), and a SIGTRAP handler that counts.  Prints
+ *       agent opens it (src/agent/agent.c), and a SIGTRAP handler that
+ *       only counts.  Prints
  *       "signals N periods P": signals taken, and the event's own count
  *       (all threads, read from the parent event) divided by PERIOD_NS.
  *   plain THREADS SECONDS
@@ -103,12 +102,7 @@ int main(int argc, char **argv)
 		a.sample_period = (uint64_t)period;
 		a.inherit = a.inherit_thread = a.remove_on_exec = a.sigtrap = 1;
 		fd = open_event(&a);
-		memset(&a, 0, sizeof(a));
-		a.size = sizeof(a);
-		a.type = PERF_TYPE_SOFTWARE;
-		a.config = PERF_COUNT_SW_DUMMY;
-		a.exclude_kernel = 1;
-		if (fd < 0 || open_event(&a) < 0) {
+		if (fd < 0) {
 			perror("switch_sampling: perf_event_open");
 			return 1;
 		}
