@@ -117,7 +117,7 @@ void pp_handler__reset_periods(void)
 static uint32_t clock_periods(unsigned event, int secondary)
 {
 	struct timespec ts;
-	uint64_t period, now, last, n, count, due, had, extra;
+	uint64_t period, now, last, n, count, due, had, added, extra;
 	int first, fd;
 
 	if (event >= PP_AGENT_MAX_EVENTS || (period = pp_agent.clock_period[event]) == 0)
@@ -147,13 +147,16 @@ static uint32_t clock_periods(unsigned event, int secondary)
 	if (secondary || fd < 0 || read(fd, &count, sizeof(count)) != (ssize_t)sizeof(count))
 		return 1;
 	due = count / period;
-	had = __atomic_load_n(&prim_signals[event], __ATOMIC_RELAXED) +
-	      __atomic_load_n(&prim_added[event], __ATOMIC_RELAXED) +
-	      __atomic_load_n(&prim_threads[event], __ATOMIC_RELAXED);
-	if (due <= had)
-		return 1;
-	extra = due - had < n - 1 ? due - had : n - 1;
-	__atomic_fetch_add(&prim_added[event], extra, __ATOMIC_RELAXED);
+	/* two threads granting at once must not both take the same deficit */
+	added = __atomic_load_n(&prim_added[event], __ATOMIC_RELAXED);
+	do {
+		had = __atomic_load_n(&prim_signals[event], __ATOMIC_RELAXED) + added +
+		      __atomic_load_n(&prim_threads[event], __ATOMIC_RELAXED);
+		if (due <= had)
+			return 1;
+		extra = due - had < n - 1 ? due - had : n - 1;
+	} while (!__atomic_compare_exchange_n(&prim_added[event], &added, added + extra, 0,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	return 1 + (uint32_t)extra;
 }
 
