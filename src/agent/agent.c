@@ -382,12 +382,8 @@ static long ring_kb(void)
 
 	if (pp_exact__enabled())
 		return 64; /* no samples: the ring only carries its counters */
-	for (i = 0; i < st.nev; i++) {
-		const struct ev_cfg *e = &st.ev[i];
-		int clock = e->type == PERF_TYPE_SOFTWARE &&
-			    (e->config == PERF_COUNT_SW_TASK_CLOCK || e->config == PERF_COUNT_SW_CPU_CLOCK);
-		rate += clock && e->period ? 1e9 / (double)e->period : 1000.0;
-	}
+	for (i = 0; i < st.nev; i++)
+		rate += pp_agent.clock_period[i] ? 1e9 / (double)pp_agent.clock_period[i] : 1000.0;
 	bytes = rate * (double)pp_ring_sample_size3(pp_agent.depth,
 						  pp_agent.native ? PP_AGENT_NATIVE_DEPTH : 0,
 						  pp_agent.stack_words) * 2 * 0.25;
@@ -824,6 +820,20 @@ static void codeset_reset(void)
 	pp_handler__forget_seen();
 }
 
+/* Sampling on: this thread's events (inherited by the threads it starts),
+ * the threads already there, then the ".info" that says so. */
+static void sample_from_here(void)
+{
+	unsigned opened;
+
+	__atomic_store_n(&pp_agent.active, 1, __ATOMIC_RELEASE);
+	st.started = 1;
+	opened = open_thread(0, !pp_agent.fallback);
+	if (opened > 0)
+		open_other_threads();
+	write_info(opened > 0);
+}
+
 /* ---- a forked child's first milliseconds ----
  *
  * A child of fork() inherits no sampling event (inherit_thread keeps them
@@ -879,11 +889,8 @@ PP_EXPORT int pp_agent_fork_prepare(void)
 	if (!st.started || pp_exact__enabled() || spare.ready || !pp_agent.active)
 		return 0;
 	err = ring_make(NULL, &spare.ring, &spare.ring_len, &spare.ring_fd);
-	if (err) {
-		spare.ring = NULL;
-		spare.ring_fd = -1;
+	if (err)
 		return err;
-	}
 	spare.codes_fd = open(st.dir, O_WRONLY | O_TMPFILE | O_APPEND | O_CLOEXEC, 0600);
 	spare.maps_fd = open(st.dir, O_WRONLY | O_TMPFILE | O_APPEND | O_CLOEXEC, 0600);
 	if (spare.codes_fd < 0 || spare.maps_fd < 0 || pp_maps_snap__write_copy(spare.maps_fd) != 0) {
@@ -914,8 +921,6 @@ static int spare_link(int fd, const char *suffix)
  * changes and pp_agent_restart_child() starts the usual way. */
 static void spare_adopt(void)
 {
-	unsigned opened;
-
 	if (!spare.ready)
 		return;
 	spare.ready = 0;
@@ -943,11 +948,8 @@ static void spare_adopt(void)
 	spare.ring_fd = spare.codes_fd = spare.maps_fd = -1;
 	codeset_reset();
 	st.problem[0] = 0;
-	__atomic_store_n(&pp_agent.active, 1, __ATOMIC_RELEASE);
-	st.started = 1;
-	opened = open_thread(0, !pp_agent.fallback);
 	pp_handler__thread_ignore(1);
-	write_info(opened > 0);
+	sample_from_here();
 	pp_handler__thread_ignore(0);
 }
 
@@ -1084,7 +1086,6 @@ PP_EXPORT void pp_agent_exact_dump(void)
 static int start_image(void)
 {
 	char tmp[4200];
-	unsigned opened;
 	int err;
 
 	st.problem[0] = 0;
@@ -1108,17 +1109,14 @@ static int start_image(void)
 		write_info(0);
 		return err;
 	}
-	__atomic_store_n(&pp_agent.active, 1, __ATOMIC_RELEASE);
-	st.started = 1;
 	if (pp_exact__enabled()) {
 		/* no sampling: the bootstrap installs the hooks (exact.c) */
+		__atomic_store_n(&pp_agent.active, 1, __ATOMIC_RELEASE);
+		st.started = 1;
 		write_info(1);
 		return 0;
 	}
-	opened = open_thread(0, !pp_agent.fallback);
-	if (opened > 0)
-		open_other_threads();
-	write_info(opened > 0);
+	sample_from_here();
 	return 0;
 }
 

@@ -81,7 +81,6 @@ void pp_handler__reset_periods(void)
 		__atomic_store_n(&prim_added[i], 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&prim_threads[i], 0, __ATOMIC_RELAXED);
 	}
-	tls_cpu_seen = 0;
 }
 
 /* How many sampling periods this signal stands for.
@@ -123,7 +122,7 @@ static uint32_t clock_periods(unsigned event, int secondary)
 	if (event >= PP_AGENT_MAX_EVENTS || (period = pp_agent.clock_period[event]) == 0)
 		return 1;
 	first = !(tls_cpu_seen & (1u << event));
-	if (!secondary && !pp_agent.fallback) {
+	if (!secondary) {
 		__atomic_fetch_add(&prim_signals[event], 1, __ATOMIC_RELAXED);
 		if (first)
 			__atomic_fetch_add(&prim_threads[event], 1, __ATOMIC_RELAXED);

@@ -233,13 +233,28 @@ static void write_all(int fd, const char *p, size_t n)
 	}
 }
 
+/* Appends snapshot GEN holding BODY to FD in one write: the launcher
+ * sees it whole or waits for its "@." line.  0, or -1 when out of memory. */
+static int write_snapshot(int fd, uint32_t g, const char *body, size_t len)
+{
+	struct buf rec = { 0 };
+	char head[32];
+	int n = snprintf(head, sizeof(head), "@ %u\n", g);
+
+	buf_add(&rec, head, (size_t)n);
+	buf_add(&rec, body, len);
+	buf_add(&rec, "@.\n", 3);
+	if (!rec.failed)
+		write_all(fd, rec.p, rec.n);
+	free(rec.p);
+	return rec.failed ? -1 : 0;
+}
+
 static void snapshot_locked(int force)
 {
 	unsigned long long c[2] = { 0, 0 };
 	struct buf b = { 0 };
-	char head[32];
 	uint64_t h;
-	int n;
 
 	if (maps_fd < 0)
 		return;
@@ -256,26 +271,14 @@ static void snapshot_locked(int force)
 	h = fnv1a(b.p, b.n);
 	if (gen > 0 && h == last_hash)
 		goto out;
-	n = snprintf(head, sizeof(head), "@ %u\n", gen + 1);
-	{
-		struct buf rec = { 0 };
-
-		buf_add(&rec, head, (size_t)n);
-		buf_add(&rec, b.p, b.n);
-		buf_add(&rec, "@.\n", 3);
-		if (!rec.failed) {
-			/* One append: the launcher sees the snapshot whole or
-			 * waits for its "@." line. */
-			write_all(maps_fd, rec.p, rec.n);
-			last_hash = h;
-			gen++;
-			__atomic_store_n(&pp_agent.maps_gen, gen, __ATOMIC_RELEASE);
-			free(last_body);
-			last_body = b.p;
-			last_len = b.n;
-			b.p = NULL;
-		}
-		free(rec.p);
+	if (write_snapshot(maps_fd, gen + 1, b.p, b.n) == 0) {
+		last_hash = h;
+		gen++;
+		__atomic_store_n(&pp_agent.maps_gen, gen, __ATOMIC_RELEASE);
+		free(last_body);
+		last_body = b.p;
+		last_len = b.n;
+		b.p = NULL;
 	}
 out:
 	free(b.p);
@@ -324,13 +327,10 @@ int pp_maps_snap__write_copy(int fd)
 	int err = 0;
 
 	pthread_mutex_lock(&maps_lock);
-	if (!last_body || gen == 0) {
+	if (!last_body || gen == 0)
 		err = -ENOENT;
-	} else {
-		write_all(fd, "@ 1\n", 4);
-		write_all(fd, last_body, last_len);
-		write_all(fd, "@.\n", 3);
-	}
+	else if (write_snapshot(fd, 1, last_body, last_len) != 0)
+		err = -ENOMEM;
 	pthread_mutex_unlock(&maps_lock);
 	return err;
 }
